@@ -129,6 +129,7 @@ void bind_array(py::module_& m) {
       .def_property_readonly("storage_ptr",
                              [](const Array& a) { return reinterpret_cast<uintptr_t>(a.storage()->data()); })
       .def_property_readonly("storage_nbytes", [](const Array& a) { return a.storage()->nbytes(); })
+      .def_property_readonly("storage_use_count", [](const Array& a) { return a.storage().use_count(); })
       .def("same_storage", [](const Array& a, const Array& b) { return a.storage() == b.storage(); })
       .def("bump_version", &Array::bump_version)
       .def("is_contiguous", &Array::is_contiguous)

@@ -1,6 +1,11 @@
-// gemm.cpp — bindings of the gemm op family.
+// gemm.cpp — bindings of matmul / mm / addmm (the math is in ops/gemm).
 #include "bindings.h"
+#include "ops/linalg/matmul.h"
 
 namespace ember {
-void bind_gemm(py::module_& m) { (void)m; }
+void bind_gemm(py::module_& m) {
+  m.def("matmul", &matmul, release_gil());
+  m.def("mm_out", &mm_out, py::arg("out"), py::arg("a"), py::arg("b"), py::arg("alpha") = 1.0,
+        py::arg("beta") = 0.0, release_gil());
+}
 }  // namespace ember

@@ -454,7 +454,7 @@ void copy_cpu(const Array& dst, const Array& src) {
   });
 }
 
-void Array::copy_(const Array& src) {
+void Array::copy_(const Array& src) const {
   EMBER_CHECK(defined() && src.defined(), Value, "[copy_] undefined array");
   Array s = src;
   if (s.shape() != shape_) {
@@ -503,14 +503,14 @@ void fill_cpu(const Array& a, double value) {
 }
 }  // namespace
 
-void Array::fill_(double value) {
+void Array::fill_(double value) const {
   bump_version();
   if (numel() == 0) return;
   if (device().is_cuda()) return fill_cuda(*this, value);
   EMBER_DISPATCH_ALL(dtype_, "fill_", [&] { fill_cpu<scalar_t>(*this, value); });
 }
 
-void Array::zero_() {
+void Array::zero_() const {
   if (numel() > 0 && is_contiguous()) {
     bump_version();
     if (device().is_cuda()) return cuda::memset_zero(data_ptr(), nbytes(), device().index);

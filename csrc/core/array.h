@@ -87,9 +87,9 @@ class Array {
   Array to(DType dtype) const;           // self when same dtype
   Array to(Device device) const;         // self when same device
   // Copies src into this (broadcast, cast, across devices); bumps the version.
-  void copy_(const Array& src);
-  void fill_(double value);
-  void zero_();
+  void copy_(const Array& src) const;
+  void fill_(double value) const;
+  void zero_() const;
 
  private:
   std::shared_ptr<Storage> storage_;

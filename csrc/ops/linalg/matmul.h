@@ -1,0 +1,17 @@
+// matmul.h — torch.matmul semantics on ember's GEMM: 1-D, 2-D, batched and
+// broadcast operands with any strides (transposed views need no copy).
+#pragma once
+#include "core/array.h"
+
+namespace ember {
+
+// out = a @ b with PyTorch's rules (1-D operands get a dim prepended/appended
+// and removed again; batch dims broadcast).
+Array matmul(const Array& a, const Array& b);
+// 2-D only, like torch.mm; with beta != 0, out = beta * out + alpha * a @ b.
+void mm_out(const Array& out, const Array& a, const Array& b, double alpha, double beta);
+// out (.., M, N) = a (.., M, K) @ b (.., K, N) with batch dims already equal
+// (broadcast views allowed). out must be a fresh contiguous array.
+void bmm_out(const Array& out, const Array& a, const Array& b);
+
+}  // namespace ember

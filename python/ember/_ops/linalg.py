@@ -1,0 +1,108 @@
+"""Matrix products: matmul, mm, bmm, mv, dot, addmm on ember's GEMM."""
+from .. import _C
+from ..autograd.function import Function
+from ..tensor import Tensor, _wrap, needs_grad, register_methods
+
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "addmm", "inner"]
+
+
+class _Matmul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _wrap(_C.matmul(a._a, b._a))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a_vec, b_vec = a.ndim == 1, b.ndim == 1
+        a2 = a.unsqueeze(0) if a_vec else a
+        b2 = b.unsqueeze(-1) if b_vec else b
+        g2 = g
+        if a_vec:
+            g2 = g2.unsqueeze(-2) if not b_vec else g2.reshape(1)
+        if b_vec:
+            g2 = g2.unsqueeze(-1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = matmul(g2, b2.mT)
+            if a_vec:
+                ga = ga.squeeze(-2)
+        if ctx.needs_input_grad[1]:
+            gb = matmul(a2.mT, g2)
+            if b_vec:
+                gb = gb.squeeze(-1)
+        return ga, gb
+
+
+def _check(a, b, op):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f"[{op}] expected Tensor operands, got {type(a).__name__} and {type(b).__name__}")
+
+
+def matmul(input, other, *, out=None):
+    """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
+    _check(input, other, "matmul")
+    if needs_grad(input, other):
+        r = _Matmul.apply(input, other)
+    else:
+        r = _wrap(_C.matmul(input._a, other._a))
+    if out is not None:
+        out._a = r._a
+        return out
+    return r
+
+
+def mm(input, mat2, *, out=None):
+    _check(input, mat2, "mm")
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise ValueError(f"[mm] expected 2-D tensors, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
+    return matmul(input, mat2, out=out)
+
+
+def bmm(input, mat2, *, out=None):
+    _check(input, mat2, "bmm")
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise ValueError(f"[bmm] expected 3-D tensors, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
+    if input.shape[0] != mat2.shape[0]:
+        raise ValueError(f"[bmm] batch sizes differ: {tuple(input.shape)} and {tuple(mat2.shape)}")
+    return matmul(input, mat2, out=out)
+
+
+def mv(input, vec, *, out=None):
+    _check(input, vec, "mv")
+    if input.ndim != 2 or vec.ndim != 1:
+        raise ValueError(f"[mv] expected a 2-D matrix and a 1-D vector, got {tuple(input.shape)} and {tuple(vec.shape)}")
+    return matmul(input, vec, out=out)
+
+
+def dot(input, other, *, out=None):
+    _check(input, other, "dot")
+    if input.ndim != 1 or other.ndim != 1:
+        raise ValueError(f"[dot] expected 1-D tensors, got {tuple(input.shape)} and {tuple(other.shape)}")
+    return matmul(input, other, out=out)
+
+
+inner = dot
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * (mat1 @ mat2)."""
+    p = mm(mat1, mat2)
+    if alpha != 1:
+        p = p * alpha
+    r = p + (input if beta == 1 else input * beta)
+    if out is not None:
+        out._a = r._a
+        return out
+    return r
+
+
+def _rmatmul(self, other):
+    return matmul(other, self)
+
+
+register_methods({
+    "matmul": matmul, "__matmul__": matmul, "__rmatmul__": _rmatmul, "mm": mm, "bmm": bmm, "mv": mv,
+    "dot": dot, "addmm": addmm, "inner": inner,
+})

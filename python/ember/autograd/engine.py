@@ -1,0 +1,201 @@
+"""The backward pass: walks the recorded graph from the roots in dependency order.
+
+Each node runs once, after every node that feeds it a gradient has run; incoming
+gradients for the same output are summed in a buffer. Leaves receive their sum
+through their AccumulateGrad node. With retain_graph=False the saved tensors of
+every node that ran are freed, so a second backward raises like PyTorch's.
+"""
+from .function import AccumulateGrad, Node
+from .grad_mode import _state
+
+# Filled in by ember.tensor.
+_wrap = None
+_add = None
+_sum_to_shape = None
+_ones_like = None
+
+
+def _accumulate(a, b):
+    return b if a is None else a + b
+
+
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, allow_unused=False, accumulate=True):
+    """Backpropagates from ``tensors``. With ``inputs`` and accumulate=False, returns their gradients."""
+    roots = []
+    user_grads = set()
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if t._a.numel != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = _ones_like(t)
+        else:
+            if tuple(g.shape) != tuple(t.shape):
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] has a "
+                    f"shape of {tuple(t.shape)}."
+                )
+            user_grads.add(id(g))
+        node = t.grad_fn if t.grad_fn is not None else t._accumulator()
+        roots.append((node, t._output_nr if t.grad_fn is not None else 0, g))
+
+    # Where to capture gradients for autograd.grad: {(id(node), nr): position}.
+    capture = None
+    results = None
+    if inputs is not None:
+        capture = {}
+        for k, x in enumerate(inputs):
+            if not x.requires_grad:
+                raise RuntimeError(f"One of the differentiated Tensors (input {k}) does not require grad")
+            node = x.grad_fn if x.grad_fn is not None else x._accumulator()
+            nr = x._output_nr if x.grad_fn is not None else 0
+            capture.setdefault((id(node), nr), []).append(k)
+        results = [None] * len(inputs)
+
+    # Count, for every reachable node, the edges that feed it.
+    deps = {}
+    nodes = {}
+    stack = []
+    for node, _, _ in roots:
+        if id(node) not in nodes:
+            nodes[id(node)] = node
+            deps[id(node)] = 0
+            stack.append(node)
+    while stack:
+        node = stack.pop()
+        for e in node.next_functions:
+            if e is None:
+                continue
+            nxt = e[0]
+            k = id(nxt)
+            if k in deps:
+                deps[k] += 1
+            else:
+                deps[k] = 1
+                nodes[k] = nxt
+                stack.append(nxt)
+
+    buffers = {}
+    for node, nr, g in roots:
+        buf = buffers.get(id(node))
+        if buf is None:
+            buf = buffers[id(node)] = [None] * _n_outputs(node)
+        buf[nr] = _accumulate(buf[nr], g)
+
+    ready = [nodes[k] for k, d in deps.items() if d == 0]
+    executed = []
+    given = set(user_grads)  # gradient objects already handed to a leaf or given by the user
+    prev_mode = _state[0]
+    _state[0] = bool(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            buf = buffers.pop(id(node), None)
+            if buf is None:
+                buf = [None] * _n_outputs(node)
+            if type(node) is AccumulateGrad:
+                hooks = node.variable._hooks
+                if hooks and buf[0] is not None:
+                    for h in list(hooks):
+                        r = h(buf[0])
+                        if r is not None:
+                            buf[0] = r
+            elif node._pre_hooks:
+                _run_pre_hooks(node, buf)
+            if capture is not None:
+                for nr, g in enumerate(buf):
+                    pos = capture.get((id(node), nr))
+                    if pos is not None:
+                        for p in pos:
+                            results[p] = g
+            if type(node) is AccumulateGrad:
+                if accumulate and buf[0] is not None:
+                    _accumulate_into_leaf(node.variable, buf[0], create_graph, given)
+                continue
+            if all(g is None for g in buf) and not node.materialize_grads:
+                grads_in = (None,) * len(node.next_functions)
+            elif all(g is None for g in buf):
+                grads_in = (None,) * len(node.next_functions)
+            else:
+                grads_in = node.apply(buf)
+                if node._hooks:
+                    for h in node._hooks:
+                        r = h(grads_in, tuple(buf))
+                        if r is not None:
+                            grads_in = tuple(r)
+            executed.append(node)
+            in_shapes = node._in_shapes
+            for j, e in enumerate(node.next_functions):
+                if e is None:
+                    continue
+                nxt, nr = e
+                g = grads_in[j] if j < len(grads_in) else None
+                if g is not None:
+                    shape = in_shapes[j]
+                    if shape is not None and g._a.shape != shape:
+                        g = _sum_to_shape(g, shape, node)
+                    k = id(nxt)
+                    b = buffers.get(k)
+                    if b is None:
+                        b = buffers[k] = [None] * _n_outputs(nxt)
+                    b[nr] = _accumulate(b[nr], g)
+                k = id(nxt)
+                deps[k] -= 1
+                if deps[k] == 0:
+                    ready.append(nxt)
+    finally:
+        _state[0] = prev_mode
+        if not retain_graph:
+            for node in executed:
+                node._release()
+
+    if inputs is not None:
+        for k, r in enumerate(results):
+            if r is None and not allow_unused:
+                raise RuntimeError(
+                    f"One of the differentiated Tensors (input {k}) appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior."
+                )
+        return tuple(results)
+    return None
+
+
+def _n_outputs(node):
+    if type(node) is AccumulateGrad:
+        return 1
+    return max(len(node._out_meta), 1)
+
+
+def _run_pre_hooks(node, buf):
+    for nr, hooks in node._pre_hooks.items():
+        if nr < 0:
+            for h in list(hooks):
+                r = h(tuple(buf))
+                if r is not None:
+                    buf[:] = list(r)
+            continue
+        # Like PyTorch, the retain_grad hook runs after every other hook on the tensor.
+        for h in sorted(hooks, key=lambda h: getattr(h, "_ember_retain", False)):
+            if buf[nr] is None:
+                break
+            r = h(buf[nr])
+            if r is not None:
+                buf[nr] = r
+
+
+def _accumulate_into_leaf(t, g, create_graph, given):
+    if t.grad is None:
+        if create_graph:
+            t.grad = g
+        else:
+            a = g._a
+            if id(g) in given or a.storage_use_count != 1 or not a.is_contiguous() or g.grad_fn is not None:
+                a = a.clone()
+            t.grad = _wrap(a)
+            given.add(id(g))
+    else:
+        if create_graph:
+            t.grad = t.grad + g
+        else:
+            t.grad = _wrap(_add(t.grad._a, g._a))

@@ -1,0 +1,110 @@
+"""gradcheck: compares autograd's gradients with central finite differences.
+
+Inputs should be float64 tensors. Perturbation goes through NumPy views of the
+inputs' memory (test tooling only: the ops under test run ember's kernels).
+"""
+import numpy as np
+
+
+def _as_tuple(x):
+    return x if isinstance(x, tuple) else (x,) if not isinstance(x, list) else tuple(x)
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    return _as_tuple(out)
+
+
+def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, check_undefined_grad=False,
+              nondet_tol=0.0, fast_mode=False, **kwargs):
+    """True when analytic and numerical Jacobians agree; raises (or returns False) otherwise."""
+    from .. import Tensor
+    from . import grad as autograd_grad
+    from .grad_mode import no_grad
+
+    inputs = _as_tuple(inputs)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not diff:
+        raise ValueError("[gradcheck] at least one input tensor must require grad")
+    for i in diff:
+        if inputs[i].dtype.name != "float64":
+            import warnings
+
+            warnings.warn(f"[gradcheck] input {i} is {inputs[i].dtype}, not float64: the check may be imprecise")
+
+    outs = _outputs(fn, inputs)
+    outs = [o for o in outs if isinstance(o, Tensor)]
+    for oi, out in enumerate(outs):
+        n_out = out.numel()
+        # Numerical Jacobian column by column: d out / d x_j.
+        num = {i: np.zeros((inputs[i].numel(), n_out)) for i in diff}
+        for i in diff:
+            x = inputs[i]
+            xv = x.detach().numpy()  # shares memory with x
+            flat_idx = list(np.ndindex(*xv.shape)) if xv.ndim else [()]
+            for j, idx in enumerate(flat_idx):
+                orig = xv[idx].copy()
+                with no_grad():
+                    xv[idx] = orig + eps
+                    x._a.bump_version()
+                    fp = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
+                    xv[idx] = orig - eps
+                    x._a.bump_version()
+                    fm = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
+                    xv[idx] = orig
+                    x._a.bump_version()
+                num[i][j] = (fp - fm) / (2 * eps)
+        # Analytical Jacobian row by row: one backward per output element.
+        ana = {i: np.zeros((inputs[i].numel(), n_out)) for i in diff}
+        out = _outputs(fn, inputs)[oi]
+        if not out.requires_grad:
+            for i in diff:
+                if np.abs(num[i]).max(initial=0) > atol:
+                    return _fail(raise_exception, f"output {oi} does not require grad but depends on input {i}")
+            continue
+        from .. import from_numpy
+
+        for k in range(n_out):
+            go_np = np.zeros(tuple(out.shape), dtype=out.detach().numpy().dtype)
+            go_np.flat[k] = 1.0
+            go = from_numpy(go_np)
+            gs = autograd_grad([out], [inputs[i] for i in diff], [go], retain_graph=True, allow_unused=True)
+            for i, g in zip(diff, gs):
+                if g is not None:
+                    ana[i][:, k] = np.asarray(g.detach().numpy(), dtype=np.float64).ravel()
+        for i in diff:
+            a, n = ana[i], num[i]
+            if not np.allclose(a, n, atol=atol, rtol=rtol, equal_nan=True):
+                err = np.abs(a - n).max()
+                return _fail(
+                    raise_exception,
+                    f"Jacobian mismatch for output {oi} with respect to input {i}: max abs error {err:.3e}\n"
+                    f"numerical:\n{n}\nanalytical:\n{a}",
+                )
+    return True
+
+
+def _fail(raise_exception, msg):
+    if raise_exception:
+        raise RuntimeError("[gradcheck] " + msg)
+    return False
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, **kw):
+    """Checks second derivatives: gradcheck of the function x -> d(fn(x)·v)/dx."""
+    from .. import Tensor, randn_like
+    from . import grad as autograd_grad
+
+    inputs = _as_tuple(inputs)
+    outs = [o for o in _outputs(fn, inputs) if isinstance(o, Tensor)]
+    if grad_outputs is None:
+        grad_outputs = [randn_like(o).double() if o.dtype.name == "float64" else randn_like(o) for o in outs]
+    diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
+
+    def first_grad(*xs):
+        o = [t for t in _outputs(fn, xs) if isinstance(t, Tensor)]
+        dx = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        gs = autograd_grad(o, dx, list(grad_outputs), create_graph=True, allow_unused=True)
+        return tuple(g for g in gs if g is not None)
+
+    return gradcheck(first_grad, inputs, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception)
