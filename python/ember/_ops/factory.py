@@ -1,0 +1,97 @@
+"""Range and matrix factories: arange, range, linspace, logspace, eye.
+
+dtype inference follows torch: arange with all-int arguments gives int64, any float
+argument gives the default float dtype; linspace/logspace/eye give the default float.
+"""
+import numbers
+import warnings
+
+from .. import _C
+from .._device import as_device
+from .._dtype import as_dtype, get_default_dtype, int64
+from ..tensor import Tensor, _wrap
+
+__all__ = ["arange", "linspace", "logspace", "eye"]
+
+
+def _num(x, op, what):
+    if isinstance(x, Tensor):
+        x = x.item()
+    if not isinstance(x, numbers.Number) or isinstance(x, complex):
+        raise TypeError(f"[{op}] {what} must be a real number, got {type(x).__name__}")
+    return x
+
+
+def _finish(a, device, requires_grad):
+    t = _wrap(a)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+           pin_memory=False):
+    if end is None:
+        start, end = 0, start
+    start, end, step = (_num(start, "arange", "start"), _num(end, "arange", "end"), _num(step, "arange", "step"))
+    if dtype is None:
+        all_int = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        d = int64 if all_int else get_default_dtype()
+    else:
+        d = as_dtype(dtype, "arange")
+    dt, di = as_device(device)
+    a = _C.arange(float(start), float(end), float(step), d._c, dt, di)
+    if out is not None:
+        out._a = a
+        return out
+    return _finish(a, device, requires_grad)
+
+
+def range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False):  # noqa: A001
+    """Deprecated torch.range: includes end."""
+    warnings.warn("ember.range is deprecated; use ember.arange (which excludes end)", UserWarning, stacklevel=2)
+    if end is None:
+        start, end = 0, start
+    d = as_dtype(dtype, "range") if dtype is not None else get_default_dtype()
+    n = int((end - start) // step) + 1
+    return arange(0, n, dtype=d, device=device, requires_grad=False) * step + start if n > 0 else arange(
+        0, 0, dtype=d, device=device)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    start, end = _num(start, "linspace", "start"), _num(end, "linspace", "end")
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        raise TypeError(f"[linspace] steps must be an int, got {type(steps).__name__}")
+    d = as_dtype(dtype, "linspace") if dtype is not None else get_default_dtype()
+    dt, di = as_device(device)
+    a = _C.linspace(float(start), float(end), int(steps), d._c, dt, di)
+    if out is not None:
+        out._a = a
+        return out
+    return _finish(a, device, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    start, end = _num(start, "logspace", "start"), _num(end, "logspace", "end")
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        raise TypeError(f"[logspace] steps must be an int, got {type(steps).__name__}")
+    d = as_dtype(dtype, "logspace") if dtype is not None else get_default_dtype()
+    dt, di = as_device(device)
+    a = _C.logspace(float(start), float(end), int(steps), float(base), d._c, dt, di)
+    if out is not None:
+        out._a = a
+        return out
+    return _finish(a, device, requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    for v, w in ((n, "n"), (m, "m")):
+        if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool)):
+            raise TypeError(f"[eye] {w} must be an int, got {type(v).__name__}")
+    d = as_dtype(dtype, "eye") if dtype is not None else get_default_dtype()
+    dt, di = as_device(device)
+    a = _C.eye(int(n), -1 if m is None else int(m), d._c, dt, di)
+    if out is not None:
+        out._a = a
+        return out
+    return _finish(a, device, requires_grad)
