@@ -36,7 +36,7 @@ for _name in _FAMILIES:
     for _k in getattr(_mod, "__all__", ()):
         globals()[_k] = getattr(_mod, _k)
 
-from . import autograd, cuda  # noqa: E402
+from . import autograd, cuda, linalg  # noqa: E402
 
 try:  # DLPack interop (from_dlpack, to_dlpack)
     from . import _interop
