@@ -63,8 +63,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             deps[id(node)] = 0
             stack.append(node)
     while stack:
-        node = stack.pop()
-        for e in node.next_functions:
+        for e in stack.pop().next_functions:
             if e is None:
                 continue
             nxt = e[0]
@@ -91,58 +90,67 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     try:
         while ready:
             node = ready.pop()
-            buf = buffers.pop(id(node), None)
-            if buf is None:
-                buf = [None] * _n_outputs(node)
+            nid = id(node)
+            buf = buffers.pop(nid, None)
             if type(node) is AccumulateGrad:
+                if buf is None:
+                    continue
                 hooks = node.variable._hooks
-                if hooks and buf[0] is not None:
+                if hooks:
                     for h in list(hooks):
                         r = h(buf[0])
                         if r is not None:
                             buf[0] = r
-            elif node._pre_hooks:
-                _run_pre_hooks(node, buf)
-            if capture is not None:
-                for nr, g in enumerate(buf):
-                    pos = capture.get((id(node), nr))
+                if capture is not None:
+                    pos = capture.get((nid, 0))
                     if pos is not None:
                         for p in pos:
-                            results[p] = g
-            if type(node) is AccumulateGrad:
+                            results[p] = buf[0]
                 if accumulate and buf[0] is not None:
                     _accumulate_into_leaf(node.variable, buf[0], create_graph, given)
                 continue
-            if all(g is None for g in buf) and not node.materialize_grads:
-                grads_in = (None,) * len(node.next_functions)
-            elif all(g is None for g in buf):
-                grads_in = (None,) * len(node.next_functions)
-            else:
-                grads_in = node.apply(buf)
-                if node._hooks:
-                    for h in node._hooks:
-                        r = h(grads_in, tuple(buf))
-                        if r is not None:
-                            grads_in = tuple(r)
+            if buf is None:
+                buf = [None] * _n_outputs(node)
+            if node._pre_hooks:
+                _run_pre_hooks(node, buf)
+            if capture is not None:
+                for nr, g in enumerate(buf):
+                    pos = capture.get((nid, nr))
+                    if pos is not None:
+                        for p in pos:
+                            results[p] = g
+            grads_in = None
+            for g in buf:
+                if g is not None:
+                    grads_in = node.apply(buf)
+                    if node._hooks:
+                        for h in node._hooks:
+                            r = h(grads_in, tuple(buf))
+                            if r is not None:
+                                grads_in = tuple(r)
+                    break
             executed.append(node)
             in_shapes = node._in_shapes
-            for j, e in enumerate(node.next_functions):
+            j = -1
+            for e in node.next_functions:
+                j += 1
                 if e is None:
                     continue
                 nxt, nr = e
-                g = grads_in[j] if j < len(grads_in) else None
-                if g is not None:
-                    shape = in_shapes[j]
-                    if shape is not None and g._a.shape != shape:
-                        g = _sum_to_shape(g, shape, node)
-                    k = id(nxt)
-                    b = buffers.get(k)
-                    if b is None:
-                        b = buffers[k] = [None] * _n_outputs(nxt)
-                    b[nr] = _accumulate(b[nr], g)
                 k = id(nxt)
-                deps[k] -= 1
-                if deps[k] == 0:
+                if grads_in is not None:
+                    g = grads_in[j]
+                    if g is not None:
+                        shape = in_shapes[j]
+                        if g._a.shape != shape:
+                            g = _sum_to_shape(g, shape, node)
+                        b = buffers.get(k)
+                        if b is None:
+                            b = buffers[k] = [None] * _n_outputs(nxt)
+                        b[nr] = g if b[nr] is None else b[nr] + g
+                d = deps[k] - 1
+                deps[k] = d
+                if d == 0:
                     ready.append(nxt)
     finally:
         _state[0] = prev_mode
@@ -164,7 +172,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 def _n_outputs(node):
     if type(node) is AccumulateGrad:
         return 1
-    return max(len(node._out_meta), 1)
+    return len(node._out_meta) or 1
 
 
 def _run_pre_hooks(node, buf):

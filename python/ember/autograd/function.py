@@ -270,7 +270,7 @@ def _apply_recording(cls, args, kwargs):
     finally:
         _state[0] = True
 
-    single = not isinstance(out, tuple)
+    single = type(out) is not tuple
     outs = (out,) if single else out
     dirty = node._dirty
     non_diff = node._non_diff
@@ -281,13 +281,27 @@ def _apply_recording(cls, args, kwargs):
             result.append(o)
             metas.append(None)
             continue
-        is_dirty = any(o is d for d in dirty)
-        if is_dirty and o.grad_fn is None and o.requires_grad and _is_input_leaf(o, args):
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if not is_dirty and any(o is a for a in args):
-            o = _wrap(o._a)  # returned an input unchanged: give the output its own history
-        metas.append((o._a.shape, o._a.dtype, (o._a.device_type, o._a.device_index)))
-        if any(o is nd for nd in non_diff) or not _is_float(o):
+        is_dirty = False
+        if dirty:
+            for d in dirty:
+                if o is d:
+                    is_dirty = True
+                    if o.grad_fn is None and o.requires_grad:
+                        raise RuntimeError(
+                            "a leaf Variable that requires grad is being used in an in-place operation.")
+        if not is_dirty:
+            for a in args:
+                if o is a:  # returned an input unchanged: give the output its own history
+                    o = _wrap(o._a)
+                    break
+        arr = o._a
+        metas.append((arr.shape, arr.dtype, (arr.device_type, arr.device_index)))
+        differentiable = arr.dtype in _FLOAT_C
+        if differentiable and non_diff:
+            for nd in non_diff:
+                if o is nd:
+                    differentiable = False
+        if not differentiable:
             if not is_dirty:
                 o.requires_grad = False
             result.append(o)
@@ -307,7 +321,7 @@ def _apply_recording(cls, args, kwargs):
                 conv.append(None)
                 continue
             for i, o in enumerate(result):
-                if s is o and isinstance(o, Tensor) and o.grad_fn is node:
+                if s is o and o.grad_fn is node:
                     conv.append(_SavedOutput(o, i))
                     break
             else:

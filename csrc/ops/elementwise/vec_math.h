@@ -1,0 +1,127 @@
+// vec_math.h — float32 exp/exp2/log/tanh/sigmoid written branch-free so the
+// compiler vectorises a loop over them at whatever ISA the including file is
+// built for (SSE2 baseline, AVX2+FMA, AVX-512). Cephes/SLEEF-style range
+// reduction + minimax polynomials; max error ~1 ulp (exp, log), ~2 ulp (tanh,
+// sigmoid) over the whole range, with IEEE results at 0, +-inf, NaN and in the
+// subnormal range.
+//
+// Every function is static (internal linkage): each ISA's file gets its own copy,
+// so the linker never hands an AVX-512 body to the AVX2 or baseline path.
+#pragma once
+#include <cstdint>
+#include <limits>
+
+namespace vm {
+
+static inline float bits_to_f(int32_t b) { return __builtin_bit_cast(float, b); }
+static inline int32_t f_to_bits(float f) { return __builtin_bit_cast(int32_t, f); }
+
+// Branch-free select. Plain `c ? a : b` lets GCC turn the select into a branch
+// around the polynomial, which it may then not if-convert (FP ops may trap under
+// the default -ftrapping-math), and the loop stays scalar; an integer blend does not.
+static inline float sel(bool c, float a, float b) {
+  int32_t m = -static_cast<int32_t>(c);
+  return bits_to_f((f_to_bits(a) & m) | (f_to_bits(b) & ~m));
+}
+
+// 2^n for n in [-252, 254] as two normal-range factors (covers subnormal results).
+static inline float ldexp_split(float p, int32_t n) {
+  int32_t n1 = n >> 1, n2 = n - n1;
+  return p * bits_to_f((n1 + 127) << 23) * bits_to_f((n2 + 127) << 23);
+}
+
+// e^x, x in (-104, 88.7228] reduced as x = n ln2 + r, |r| <= ln2/2.
+static inline float exp(float x) {
+  const float hi = 88.72283935546875f, lo = -103.97208404541015625f;
+  float xc = x > hi ? hi : x;
+  xc = xc < lo ? lo : xc;
+  // Round-to-nearest through the 1.5*2^23 shift: exact, and vectorises without SSE4.1.
+  float n = (xc * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = xc - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500E-4f;
+  p = p * r + 1.3981999507E-3f;
+  p = p * r + 8.3334519073E-3f;
+  p = p * r + 4.1665795894E-2f;
+  p = p * r + 1.6666665459E-1f;
+  p = p * r + 5.0000001201E-1f;
+  p = p * (r * r) + r + 1.0f;
+  float y = ldexp_split(p, static_cast<int32_t>(n));
+  y = sel(x > hi, std::numeric_limits<float>::infinity(), y);
+  y = sel(x < lo, 0.0f, y);
+  return y;  // NaN flows through xc, n and p
+}
+
+// 2^x: n = round(x), 2^r = e^(r ln2) with |r| <= 1/2.
+static inline float exp2(float x) {
+  const float hi = 128.0f, lo = -150.0f;
+  float xc = x > hi ? hi : x;
+  xc = xc < lo ? lo : xc;
+  float n = (xc + 12582912.0f) - 12582912.0f;
+  float r = (xc - n) * 0.693147180559945309f;
+  float p = 1.9875691500E-4f;
+  p = p * r + 1.3981999507E-3f;
+  p = p * r + 8.3334519073E-3f;
+  p = p * r + 4.1665795894E-2f;
+  p = p * r + 1.6666665459E-1f;
+  p = p * r + 5.0000001201E-1f;
+  p = p * (r * r) + r + 1.0f;
+  float y = ldexp_split(p, static_cast<int32_t>(n));
+  y = sel(x >= hi, std::numeric_limits<float>::infinity(), y);
+  y = sel(x < lo, 0.0f, y);
+  return y;
+}
+
+// ln x: x = 2^e m with m in [sqrt(1/2), sqrt(2)), ln(m) by a degree-9 polynomial in m-1.
+static inline float log(float x) {
+  // Subnormals: scale into the normal range first.
+  bool sub = x < 1.17549435e-38f;
+  float xs = sel(sub, x * 8388608.0f, x);
+  int32_t bits = f_to_bits(xs);
+  int32_t e = ((bits >> 23) & 0xff) - 126;
+  float m = bits_to_f((bits & 0x007fffff) | 0x3f000000);  // [0.5, 1)
+  bool small = m < 0.707106781186547524f;
+  e = small ? e - 1 : e;
+  m = sel(small, m + m - 1.0f, m - 1.0f);
+  float fe = static_cast<float>(e) - sel(sub, 23.0f, 0.0f);
+  float z = m * m;
+  float p = 7.0376836292E-2f;
+  p = p * m - 1.1514610310E-1f;
+  p = p * m + 1.1676998740E-1f;
+  p = p * m - 1.2420140846E-1f;
+  p = p * m + 1.4249322787E-1f;
+  p = p * m - 1.6668057665E-1f;
+  p = p * m + 2.0000714765E-1f;
+  p = p * m - 2.4999993993E-1f;
+  p = p * m + 3.3333331174E-1f;
+  float y = p * m * z;
+  y = y + fe * -2.12194440e-4f;
+  y = y - 0.5f * z;
+  float r = m + y;
+  r = r + fe * 0.693359375f;
+  r = sel(x == std::numeric_limits<float>::infinity(), x, r);
+  r = sel(x == 0.0f, -std::numeric_limits<float>::infinity(), r);
+  r = sel(x < 0.0f || x != x, std::numeric_limits<float>::quiet_NaN(), r);
+  return r;
+}
+
+// tanh: odd polynomial for |x| < 0.625, else 1 - 2/(e^{2|x|} + 1) with x's sign.
+static inline float tanh(float x) {
+  float ax = bits_to_f(f_to_bits(x) & 0x7fffffff);
+  float z = x * x;
+  float p = -5.70498872745E-3f;
+  p = p * z + 2.06390887954E-2f;
+  p = p * z - 5.37397155531E-2f;
+  p = p * z + 1.33314422036E-1f;
+  p = p * z - 3.33332819422E-1f;
+  float small = p * z * x + x;
+  float e = exp(2.0f * ax);
+  float big = 1.0f - 2.0f / (e + 1.0f);
+  big = sel(x < 0.0f, -big, big);
+  return sel(ax < 0.625f, small, big);  // NaN: ax < 0.625 false, big is NaN
+}
+
+// 1 / (1 + e^-x): e^-x overflows to inf for x < -88.7, giving the correct 0.
+static inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
+
+}  // namespace vm
