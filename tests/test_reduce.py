@@ -336,6 +336,69 @@ def test_simd_levels_agree(simd):
     check(ember.amax(E(d), 0), d.max(0), rtol=0, atol=0)
 
 
+@pytest.fixture(params=[1, 2])
+def threads(request):
+    old = ember.get_num_threads()
+    ember.set_num_threads(request.param)
+    yield request.param
+    ember.set_num_threads(old)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_arg_extreme_chunks(dtype, simd, threads):
+    # Runs longer than the SIMD kernel's 2048-element chunk: the extreme, ties
+    # and NaNs in later chunks; several long rows through the per-output schedule.
+    n = 3 * 2048 + 37
+    a = rng.standard_normal(n).astype(dtype)
+    for pos in (0, 5, 2047, 2048, 4100, n - 1):
+        b = a.copy()
+        b[pos] = 10.0
+        assert ember.argmax(E(b)).item() == pos
+        b[pos] = -10.0
+        assert ember.argmin(E(b)).item() == pos
+    b = a.copy()
+    b[[100, 3000, 5000]] = 10.0  # ties across chunks: the first wins
+    assert ember.argmax(E(b)).item() == 100
+    b[4500] = np.nan  # NaN after the extreme: the first NaN wins
+    b[6000] = np.nan
+    assert ember.argmax(E(b)).item() == 4500 and ember.argmin(E(b)).item() == 4500
+    rows = rng.standard_normal((6, n)).astype(dtype)
+    rows[2, 4097] = np.nan
+    rows[4, :] = 1.0
+    r = ember.max(E(rows), 1)
+    np.testing.assert_array_equal(r.indices.numpy(), np.argmax(rows, 1))
+    check(r.values, rows.max(1), rtol=0, atol=0)
+    np.testing.assert_array_equal(ember.argmin(E(rows), -1).numpy(), np.argmin(rows, 1))
+
+
+@pytest.mark.parametrize("shape", [(300, 5000), (1000, 70), (13, 4100), (2, 3, 600, 40)])
+def test_column_schedules(shape, simd, threads):
+    # Reductions over outer dims: row groups of 8 plus a remainder, column
+    # blocks split in equal widths, and rows split between threads.
+    a = rng.standard_normal(shape).astype(np.float32)
+    if shape == (13, 4100):
+        a.flat[::997] = np.nan  # NaNs through the row-extreme kernels
+    t = E(a)
+    d = a.astype(np.float64)
+    dims = (0,) if len(shape) == 2 else (0, 2)
+    check(ember.sum(t, dims), d.sum(dims), rtol=1e-5, atol=1e-4)
+    check(ember.mean(t, dims), d.mean(dims), rtol=1e-5, atol=1e-6)
+    check(ember.amax(t, dims), a.max(dims), rtol=0, atol=0)
+    check(ember.amin(t, dims), a.min(dims), rtol=0, atol=0)
+    check(ember.sum(E(d), dims), d.sum(dims), rtol=1e-12)
+    check(ember.amax(E(d), dims), d.max(dims), rtol=0, atol=0)
+    if len(shape) == 2:
+        np.testing.assert_array_equal(ember.argmax(t, 0).numpy(), np.argmax(a, 0))
+
+
+def test_float32_block_sums(simd, threads):
+    # Lengths around the 4096-element float32 blocks; mixed magnitudes.
+    for n in (1, 7, 4095, 4096, 4097, 3 * 4096 + 129):
+        x = (rng.standard_normal(n) * np.exp(rng.uniform(-8, 8, n))).astype(np.float32)
+        ref = x.astype(np.float64).sum()
+        assert abs(ember.sum(E(x)).item() - ref) <= 1e-6 * np.abs(x.astype(np.float64)).sum()
+
+
 # ---------------------------------------------------------------------- errors
 @pytest.mark.parametrize("code,exc,msg", [
     ("ember.sum(ember.ones(2, 3), 2)", "IndexError", "[sum] dim 2 out of range"),

@@ -2,8 +2,9 @@
 // indices on the CPU.
 //
 // NaN wins (the first NaN for indices); ties keep the first index. Contiguous
-// float runs find the extreme with the SIMD tables, then (for indices) one scan
-// for its first position, which is cheaper than tracking indices in-vector.
+// float runs find the extreme with the SIMD tables, then (for indices) locate
+// its first position with vector compares while the chunk is still in L1, which
+// is cheaper than tracking indices in-vector.
 #include <limits>
 #include <type_traits>
 
@@ -37,6 +38,11 @@ template <bool IsMax, class T> inline T simd_extreme(const ReduceKernels& K, con
   else return IsMax ? K.max_f64(p, n) : K.min_f64(p, n);
 }
 
+template <bool IsMax, class T> inline int64_t simd_arg_extreme(const ReduceKernels& K, const T* p, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) return IsMax ? K.argmax_f32(p, n) : K.argmin_f32(p, n);
+  else return IsMax ? K.argmax_f64(p, n) : K.argmin_f64(p, n);
+}
+
 template <bool IsMax, class T>
 struct ExtremeOp : FoldOp<ExtremeOp<IsMax, T>, T, compute_t<T>> {
   using C = compute_t<T>;
@@ -54,10 +60,10 @@ struct ExtremeOp : FoldOp<ExtremeOp<IsMax, T>, T, compute_t<T>> {
     }
     FoldOp<ExtremeOp, T, C>::run(a, p, s, n, idx0);
   }
-  void cols(C* a, const T* p, int64_t m, int64_t idx) const {
-    if constexpr (std::is_same_v<T, float>) { (IsMax ? K.max_cols_f32 : K.min_cols_f32)(a, p, m); return; }
-    if constexpr (std::is_same_v<T, double>) { (IsMax ? K.max_cols_f64 : K.min_cols_f64)(a, p, m); return; }
-    FoldOp<ExtremeOp, T, C>::cols(a, p, m, idx);
+  void rows(C* a, const T* p, int64_t rs, int64_t nr, int64_t m, int64_t idx0) const {
+    if constexpr (std::is_same_v<T, float>) { (IsMax ? K.max_rows_f32 : K.min_rows_f32)(a, p, rs, nr, m); return; }
+    if constexpr (std::is_same_v<T, double>) { (IsMax ? K.max_rows_f64 : K.min_rows_f64)(a, p, rs, nr, m); return; }
+    FoldOp<ExtremeOp, T, C>::rows(a, p, rs, nr, m, idx0);
   }
   void combine(C& a, const C& b) const { if (better<IsMax>(b, a)) a = b; }
   void finish(int64_t o, const C& a) const { out[o] = Cvt<T>::template store<C>(a); }
@@ -81,11 +87,8 @@ struct ArgOp : FoldOp<ArgOp<IsMax, T>, T, ArgAcc<compute_t<T>>> {
   void run(Acc& a, const T* p, int64_t s, int64_t n, int64_t idx0) const {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
       if (s == 1) {
-        T m = simd_extreme<IsMax>(K, p, n);
-        int64_t k = 0;
-        if (m != m) while (p[k] == p[k]) ++k;
-        else while (p[k] != m) ++k;
-        fold(a, m, idx0 + k);
+        int64_t k = simd_arg_extreme<IsMax>(K, p, n);
+        fold(a, p[k], idx0 + k);
         return;
       }
     }

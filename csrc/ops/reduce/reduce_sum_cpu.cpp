@@ -1,8 +1,8 @@
 // reduce_sum_cpu.cpp — sum, mean, nansum, nanmean, prod, all, any, count_nonzero
 // on the CPU, through the shared schedules of reduce_engine.h.
 //
-// Floating sums accumulate in float64 (float32 runs go through the SIMD tables of
-// reduce_simd.h, 4 vector accumulators wide); integer and bool sums accumulate in
+// Floating sums accumulate in float64; float32 runs and rows go through the SIMD
+// tables of reduce_simd.h, which add short blocks in float32 first; integer and bool sums accumulate in
 // uint64 so overflow wraps like PyTorch's int64 instead of being undefined.
 #include <type_traits>
 
@@ -33,10 +33,10 @@ struct SumOp : FoldOp<SumOp<T>, T, sum_acc_t<T>> {
     if constexpr (std::is_same_v<T, double>) { if (s == 1) { a += K.sum_f64(p, n); return; } }
     FoldOp<SumOp<T>, T, Acc>::run(a, p, s, n, idx0);
   }
-  void cols(Acc* a, const T* p, int64_t m, int64_t idx) const {
-    if constexpr (std::is_same_v<T, float>) { K.sum_cols_f32(a, p, m); return; }
-    if constexpr (std::is_same_v<T, double>) { K.sum_cols_f64(a, p, m); return; }
-    FoldOp<SumOp<T>, T, Acc>::cols(a, p, m, idx);
+  void rows(Acc* a, const T* p, int64_t rs, int64_t nr, int64_t m, int64_t idx0) const {
+    if constexpr (std::is_same_v<T, float>) { K.sum_rows_f32(a, p, rs, nr, m); return; }
+    if constexpr (std::is_same_v<T, double>) { K.sum_rows_f64(a, p, rs, nr, m); return; }
+    FoldOp<SumOp<T>, T, Acc>::rows(a, p, rs, nr, m, idx0);
   }
   void combine(Acc& a, const Acc& b) const { a += b; }
   void finish(int64_t o, const Acc& a) const {
