@@ -142,7 +142,7 @@ Device common_device(const char* op, const Operand* ops, int n) {
     EMBER_CHECK(a.defined(), Value, "[", op, "] undefined array operand");
     if (!first) first = &a;
     else
-      EMBER_CHECK(a.device() == first->device(), Value, "[", op,
+      EMBER_CHECK(a.device() == first->device(), Runtime, "[", op,
                   "] expected all tensors to be on the same device, but found at least two devices, ",
                   first->device().str(), " and ", a.device().str());
   }
@@ -280,7 +280,7 @@ static Array binary_general(BOp op, const Operand& A, const Operand& B, const Ar
   Operand ka = A.arr ? Operand(ca) : A, kb = B.arr ? Operand(cb) : B;
 
   if (is_int_division(op) && !is_floating(kdt)) {
-    bool zero = kb.is_scalar() ? (kb.s.kind == Scalar::Float ? kb.s.d == 0 : kb.s.i == 0) : has_zero(cb);
+    bool zero = kb.is_scalar() ? (kb.s.kind == Scalar::Float ? kb.s.d == 0 : kb.s.i == 0) : has_zero(cb.device().is_cpu() ? cb : cb.to(cpu_device()));
     EMBER_CHECK(!zero, Runtime, "[", name, "] ZeroDivisionError: integer division by zero");
   }
 

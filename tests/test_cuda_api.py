@@ -1,0 +1,39 @@
+"""ember.cuda on any machine: queries never crash; without a GPU (or without a CUDA
+build) they report why, and CUDA tensors raise a clear RuntimeError."""
+import pytest
+
+import ember
+from ember import _C
+from helpers import assert_raises_in_child
+
+
+def test_queries_do_not_raise():
+    assert isinstance(ember.cuda.is_available(), bool)
+    assert isinstance(ember.cuda.is_built(), bool)
+    n = ember.cuda.device_count()
+    assert isinstance(n, int) and n >= 0
+    assert ember.cuda.is_available() == (n > 0)
+    ember.cuda.empty_cache()
+    assert ember.cuda.memory_allocated() >= 0
+    assert ember.cuda.memory_reserved() >= ember.cuda.memory_allocated()
+
+
+@pytest.mark.skipif(ember.cuda.is_available(), reason="a GPU is present")
+def test_without_gpu():
+    assert _C.cuda.unavailable_reason()
+    assert ember.cuda.memory_allocated() == 0
+    with pytest.raises(RuntimeError, match="CUDA"):
+        ember.zeros(2, device="cuda")
+    with pytest.raises(RuntimeError, match="CUDA"):
+        ember.cuda.current_device()
+    with pytest.raises(RuntimeError, match="CUDA"):
+        ember.cuda.synchronize()
+    assert_raises_in_child("ember.ones(3).cuda()", "RuntimeError", "CUDA")
+    assert_raises_in_child("ember.tensor([1.0]).to('cuda:1')", "RuntimeError", "CUDA")
+
+
+def test_bad_device_arguments():
+    with pytest.raises(ValueError):
+        ember.cuda.memory_allocated("cpu")
+    with pytest.raises(TypeError):
+        ember.cuda.memory_allocated(1.5)
