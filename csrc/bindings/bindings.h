@@ -25,6 +25,8 @@ void bind_factory(py::module_& m);
 void bind_sort(py::module_& m);
 void bind_random(py::module_& m);
 void bind_dlpack(py::module_& m);
+void bind_softmax(py::module_& m);
+void bind_loss(py::module_& m);
 
 Device make_device(int type, int index);
 

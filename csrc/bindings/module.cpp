@@ -34,4 +34,6 @@ PYBIND11_MODULE(_C, m) {
   bind_sort(m);
   bind_random(m);
   bind_dlpack(m);
+  bind_softmax(m);
+  bind_loss(m);
 }
