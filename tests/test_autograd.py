@@ -193,3 +193,11 @@ def test_mlp_learns_xor():
                 q.sub_(q.grad * 0.5)
     pred = (p.detach().numpy() > 0.5).astype(np.float32)
     assert pred.ravel().tolist() == [0, 1, 1, 0], p.detach().numpy()
+
+
+def test_gradgradcheck_second_derivatives():
+    from ember.autograd import gradgradcheck
+
+    x = ember.tensor([0.3, -0.7, 1.1], dtype=ember.float64, requires_grad=True)
+    assert gradgradcheck(lambda t: (t * t).exp(), (x,))
+    assert gradgradcheck(lambda t: (t * t * t).sum(), (x,))

@@ -326,8 +326,9 @@ def test_large_float32_sum_is_accurate():
 def test_simd_levels_agree(simd):
     a = rng.standard_normal((37, 129)).astype(np.float32)
     t = E(a)
-    check(ember.sum(t, 1), a.astype(np.float64).sum(1), rtol=1e-6)
-    check(ember.sum(t, 0), a.astype(np.float64).sum(0), rtol=1e-6)
+    # float32 accumulation (like PyTorch): allow float32 rounding of the partial sums.
+    check(ember.sum(t, 1), a.astype(np.float64).sum(1), rtol=1e-6, atol=1e-5)
+    check(ember.sum(t, 0), a.astype(np.float64).sum(0), rtol=1e-6, atol=1e-5)
     check(ember.amax(t, 1), a.max(1), rtol=0, atol=0)
     check(ember.amin(t, 0), a.min(0), rtol=0, atol=0)
     np.testing.assert_array_equal(ember.argmax(t, 1).numpy(), a.argmax(1))

@@ -20,7 +20,6 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
     """True when analytic and numerical Jacobians agree; raises (or returns False) otherwise."""
     from .. import Tensor
     from . import grad as autograd_grad
-    from .grad_mode import no_grad
 
     inputs = _as_tuple(inputs)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
@@ -44,15 +43,15 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
             flat_idx = list(np.ndindex(*xv.shape)) if xv.ndim else [()]
             for j, idx in enumerate(flat_idx):
                 orig = xv[idx].copy()
-                with no_grad():
-                    xv[idx] = orig + eps
-                    x._a.bump_version()
-                    fp = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
-                    xv[idx] = orig - eps
-                    x._a.bump_version()
-                    fm = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
-                    xv[idx] = orig
-                    x._a.bump_version()
+                # Grad mode stays on: fn may itself differentiate (gradgradcheck).
+                xv[idx] = orig + eps
+                x._a.bump_version()
+                fp = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
+                xv[idx] = orig - eps
+                x._a.bump_version()
+                fm = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
+                xv[idx] = orig
+                x._a.bump_version()
                 num[i][j] = (fp - fm) / (2 * eps)
         # Analytical Jacobian row by row: one backward per output element.
         ana = {i: np.zeros((inputs[i].numel(), n_out)) for i in diff}
