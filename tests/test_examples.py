@@ -1,0 +1,14 @@
+"""The examples train to the accuracy the issues ask for."""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+
+
+def test_seed_simplenn_trains_on_digits():
+    pytest.importorskip("sklearn")
+    import seed_simplenn
+
+    assert seed_simplenn.main(num_epochs=20) >= 0.95
