@@ -669,3 +669,224 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
         d_an = ember.minimum(d_an, d_pn)
     loss = (margin + d_ap - d_an).clamp(min=0.0)
     return _reduce(loss, _legacy_reduction(size_average, reduce, reduction), "triplet_margin_loss")
+
+
+# ====================================================================== dropout family
+def _check_p(p):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _apply_mask(input, mask, scale, inplace):
+    """input * mask * scale (mask broadcasts); in place when asked."""
+    m = mask * scale if scale != 1.0 else mask
+    if inplace:
+        return input.mul_(m)
+    return input * m
+
+
+def _keep_mask(shape, p, like):
+    # Philox-drawn Bernoulli(1 - p) keep mask, seeded by ember.manual_seed
+    return ember.bernoulli(ember.full(shape, 1.0 - p, dtype=like.dtype, device=like.device))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zeroes each element with probability p and scales the rest by 1 / (1 - p) (training only)."""
+    _check(input, "dropout")
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
+    return _apply_mask(input, _keep_mask(tuple(input.shape), p, input), 1.0 / (1.0 - p), inplace)
+
+
+def _feature_dropout(input, p, training, inplace, name, batched_ndim):
+    _check(input, name)
+    _check_p(p)
+    if input.ndim not in (batched_ndim - 1, batched_ndim):
+        raise RuntimeError(f"{name}: Expected {batched_ndim - 1}D or {batched_ndim}D input, but received a "
+                           f"{input.ndim}D input.")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
+    nfeat = 2 if input.ndim == batched_ndim else 1  # (N, C) or (C,) leading dims
+    shape = tuple(input.shape[:nfeat]) + (1,) * (input.ndim - nfeat)
+    return _apply_mask(input, _keep_mask(shape, p, input), 1.0 / (1.0 - p), inplace)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, L) or (C, L) input with probability p."""
+    return _feature_dropout(input, p, training, inplace, "dropout1d", 3)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, H, W) or (C, H, W) input with probability p."""
+    return _feature_dropout(input, p, training, inplace, "dropout2d", 4)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p."""
+    return _feature_dropout(input, p, training, inplace, "dropout3d", 5)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout that keeps SELU's self-normalising mean and variance (torch's alpha_dropout)."""
+    _check(input, "alpha_dropout")
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
+    alpha = _SELU_ALPHA * _SELU_SCALE  # 1.7580993408473766, as in ATen
+    a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    keep = _keep_mask(tuple(input.shape), p, input)
+    b = (keep - 1.0) * (alpha * a) + alpha * a * p
+    if inplace:
+        return input.mul_(keep * a).add_(b)
+    return input * (keep * a) + b
+
+
+__all__ += ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+
+
+# ====================================================================== embedding
+class _Embedding(Function):
+    """weight rows gathered by flat indices; backward index_adds grads into the rows."""
+
+    @staticmethod
+    def forward(ctx, weight, flat, padding_idx, scale_grad_by_freq):
+        ctx.meta = (tuple(weight.shape), padding_idx, scale_grad_by_freq)
+        ctx.save_for_backward(flat)
+        return ember.index_select(weight, 0, flat)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, padding_idx, scale = ctx.meta
+        (flat,) = ctx.saved_tensors
+        if scale:
+            counts = ember.zeros(shape[0], dtype=g.dtype, device=g.device).index_add(
+                0, flat, ember.ones(flat.shape[0], dtype=g.dtype, device=g.device))
+            g = g / ember.index_select(counts, 0, flat).reshape(-1, 1)
+        if padding_idx is not None:
+            keep = (_c(flat) != padding_idx).to(g.dtype).reshape(-1, 1)
+            g = g * keep
+        z = ember.zeros(shape, dtype=g.dtype, device=g.device)
+        return ember.index_add(z, 0, flat, g), None, None, None
+
+
+def _embedding_renorm_(weight, flat, max_norm, norm_type):
+    with ember.no_grad():
+        rows = ember.unique(flat) if hasattr(ember, "unique") else flat
+        sel = ember.index_select(_c(weight), 0, rows)
+        norms = ember.norm(sel, norm_type, dim=1, keepdim=True) if sel.numel() else sel
+        scale = ember.where(norms > max_norm, max_norm / (norms + 1e-7), ember.ones_like(norms))
+        new = sel * scale
+        weight.index_put_((rows,), new)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    """Looks up rows of ``weight`` (num_embeddings, dim) for the integer indices ``input``."""
+    _check(input, "embedding")
+    _check(weight, "embedding")
+    if input.dtype not in (ember.int64, ember.int32):
+        raise RuntimeError(f"[embedding] Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {input.dtype} instead")
+    if weight.ndim != 2:
+        raise RuntimeError(f"[embedding] 'weight' must be 2-D, got {weight.ndim}-D")
+    n = weight.shape[0]
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -n:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = n + padding_idx
+    flat = _c(input).reshape(-1).to(ember.int64)
+    if flat.numel():
+        lo, hi = int(flat.min()), int(flat.max())
+        if lo < 0 or hi >= n:
+            bad = lo if lo < 0 else hi
+            raise IndexError(f"[embedding] index {bad} is out of range for an embedding with {n} rows")
+    if max_norm is not None:
+        _embedding_renorm_(weight, flat, max_norm, norm_type)
+    out_shape = tuple(input.shape) + (weight.shape[1],)
+    if weight.requires_grad and ember.is_grad_enabled():
+        out = _Embedding.apply(weight, flat, padding_idx, scale_grad_by_freq)
+    else:
+        out = ember.index_select(weight, 0, flat)
+    return out.reshape(out_shape)
+
+
+__all__ += ["embedding"]
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
+                  sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
+    """Sums / averages / maxes bags of embeddings (torch.nn.functional.embedding_bag).
+
+    2-D ``input`` (B, N) is B bags of N indices; 1-D ``input`` needs ``offsets`` (bag starts).
+    Entries equal to ``padding_idx`` are left out of their bag; an empty bag gives zeros.
+    """
+    _check(input, "embedding_bag")
+    _check(weight, "embedding_bag")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"mode has to be one of sum, mean or max, but got {mode!r}")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
+                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
+                                  "GitHub.")
+    idx = input.detach().numpy().astype("int64")
+    if idx.ndim == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
+                             "fixed length sequences.")
+        nbags, length = idx.shape
+        bag = [b for b in range(nbags) for _ in range(length)]
+    elif idx.ndim == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        offs = [int(o) for o in offsets.detach().numpy().reshape(-1)]
+        if include_last_offset:
+            offs = offs[:-1]
+        nbags = len(offs)
+        ends = offs[1:] + [idx.shape[0]]
+        bag = [b for b in range(nbags) for _ in range(offs[b], ends[b])]
+        if len(bag) != idx.shape[0]:
+            raise ValueError("embedding_bag: offsets must be non-decreasing and start at 0")
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
+    flat = idx.reshape(-1)
+    n = weight.shape[0]
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx = n + padding_idx
+    keep = [i for i in range(flat.shape[0]) if padding_idx is None or flat[i] != padding_idx]
+    dim = weight.shape[1]
+    out = ember.zeros(nbags, dim, dtype=weight.dtype, device=weight.device)
+    if not keep:
+        return out
+    sel = ember.tensor(flat[keep], device=weight.device)
+    bag_t = ember.tensor([bag[i] for i in keep], device=weight.device)
+    emb = embedding(sel, weight, None, max_norm, norm_type, scale_grad_by_freq)
+    if mode == "max":
+        index = bag_t.reshape(-1, 1).expand(len(keep), dim)
+        return ember.scatter_reduce(out, 0, index, emb, "amax", include_self=False)
+    if per_sample_weights is not None:
+        psw = per_sample_weights.reshape(-1)
+        emb = emb * ember.index_select(psw, 0, ember.tensor(keep, device=weight.device)).reshape(-1, 1)
+    out = ember.index_add(out, 0, bag_t, emb)
+    if mode == "mean":
+        cnt = [0] * nbags
+        for b in bag_t.tolist():
+            cnt[b] += 1
+        out = out / ember.tensor([[max(c, 1)] for c in cnt], dtype=weight.dtype, device=weight.device)
+    return out
+
+
+__all__ += ["embedding_bag"]
