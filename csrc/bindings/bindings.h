@@ -27,6 +27,10 @@ void bind_random(py::module_& m);
 void bind_dlpack(py::module_& m);
 void bind_softmax(py::module_& m);
 void bind_loss(py::module_& m);
+void bind_conv(py::module_& m);
+void bind_pool(py::module_& m);
+void bind_norm(py::module_& m);
+void bind_embedding(py::module_& m);
 
 Device make_device(int type, int index);
 

@@ -36,4 +36,8 @@ PYBIND11_MODULE(_C, m) {
   bind_dlpack(m);
   bind_softmax(m);
   bind_loss(m);
+  bind_conv(m);
+  bind_pool(m);
+  bind_norm(m);
+  bind_embedding(m);
 }

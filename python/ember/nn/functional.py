@@ -890,3 +890,19 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
 
 
 __all__ += ["embedding_bag"]
+
+
+# ====================================================================== families in _functional/
+def _import_families():
+    import importlib
+    import pkgutil
+
+    from . import _functional
+    for info in sorted(pkgutil.iter_modules(_functional.__path__), key=lambda m: m.name):
+        mod = importlib.import_module(f"{_functional.__name__}.{info.name}")
+        for k in getattr(mod, "__all__", ()):
+            globals()[k] = getattr(mod, k)
+            __all__.append(k)
+
+
+_import_families()
