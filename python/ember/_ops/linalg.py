@@ -86,12 +86,32 @@ def dot(input, other, *, out=None):
 inner = dot
 
 
+class _Addmm(Function):
+    @staticmethod
+    def forward(ctx, input, mat1, mat2, beta, alpha):
+        ctx.save_for_backward(mat1, mat2)
+        ctx.beta, ctx.alpha = beta, alpha
+        return _wrap(_C.addmm(input._a, mat1._a, mat2._a, beta, alpha))
+
+    @staticmethod
+    def backward(ctx, g):
+        m1, m2 = ctx.saved_tensors
+        a = ctx.alpha
+        gi = g * ctx.beta if ctx.needs_input_grad[0] else None
+        g1 = matmul(g, m2.mT) * a if ctx.needs_input_grad[1] else None
+        g2 = matmul(m1.mT, g) * a if ctx.needs_input_grad[2] else None
+        return gi, g1, g2, None, None
+
+
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    """beta * input + alpha * (mat1 @ mat2)."""
-    p = mm(mat1, mat2)
-    if alpha != 1:
-        p = p * alpha
-    r = p + (input if beta == 1 else input * beta)
+    """beta * input + alpha * (mat1 @ mat2), the additive term fused into the GEMM's output."""
+    _check(mat1, mat2, "addmm")
+    if not isinstance(input, Tensor):
+        raise TypeError(f"[addmm] expected a Tensor input, got {type(input).__name__}")
+    if needs_grad(input, mat1, mat2):
+        r = _Addmm.apply(input, mat1, mat2, beta, alpha)
+    else:
+        r = _wrap(_C.addmm(input._a, mat1._a, mat2._a, beta, alpha))
     if out is not None:
         out._a = r._a
         return out

@@ -5,6 +5,7 @@ from ..._ops.creation import empty
 from ...tensor import Tensor
 from .. import init
 from ..parameter import Parameter
+from .._functional.linear import linear as _F_linear
 from .module import Module
 
 __all__ = ["Identity", "Linear", "Bilinear", "Flatten", "Unflatten"]
@@ -24,21 +25,6 @@ class Identity(Module):
 
     def forward(self, input):
         return input
-
-
-def _linear(x, weight, bias):
-    # weight.t() is a transposed view: the GEMM reads it with strides, no copy.
-    if not isinstance(x, Tensor):
-        raise TypeError(f"[linear] expected a Tensor input, got {type(x).__name__}")
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise RuntimeError(
-            f"[linear] input's last dim must equal in_features={weight.shape[1]}: got input of shape "
-            f"{tuple(x.shape)} and weight of shape {tuple(weight.shape)}"
-        )
-    out = x.matmul(weight.t())
-    if bias is not None:
-        out = out + bias
-    return out
 
 
 class Linear(Module):
@@ -66,7 +52,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        return _linear(input, self.weight, self.bias)
+        return _F_linear(input, self.weight, self.bias)
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
