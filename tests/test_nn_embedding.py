@@ -125,3 +125,42 @@ def test_embedding_bag_module_per_sample_weights_and_repr():
     assert repr(nn.EmbeddingBag(5, 3, mode="max", padding_idx=1)) == repr(
         torch.nn.EmbeddingBag(5, 3, mode="max", padding_idx=1))
     assert repr(eb) == repr(tb)
+
+
+@needs_torch
+def test_embedding_bag_per_sample_weights_grad_matches_torch():
+    idx, offs = np.array([1, 2, 4, 5, 2]), np.array([0, 2, 2])
+    psw = np.array([0.5, 2.0, -1.0, 3.0, 1.5], np.float32)
+    ew, tw = ember.tensor(W.copy(), requires_grad=True), torch.tensor(W.copy(), requires_grad=True)
+    ep, tp = ember.tensor(psw, requires_grad=True), torch.tensor(psw, requires_grad=True)
+    eo = F.embedding_bag(ember.tensor(idx), ew, ember.tensor(offs), mode="sum", per_sample_weights=ep, padding_idx=4)
+    to = torch.nn.functional.embedding_bag(torch.tensor(idx), tw, torch.tensor(offs), mode="sum",
+                                           per_sample_weights=tp, padding_idx=4)
+    np.testing.assert_allclose(eo.detach().numpy(), to.detach().numpy(), rtol=1e-5, atol=1e-6)
+    g = np.random.default_rng(3).standard_normal(tuple(to.shape)).astype(np.float32)
+    (eo * ember.tensor(g)).sum().backward()
+    (to * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ew.grad.numpy(), tw.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ep.grad.numpy(), tp.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_gradcheck_float64(mode):
+    w = ember.randn(6, 3, dtype=ember.float64, requires_grad=True)
+    idx, offs = ember.tensor([0, 2, 5, 2, 1]), ember.tensor([0, 3, 3])
+    assert ember.autograd.gradcheck(lambda w: F.embedding_bag(idx, w, offs, mode=mode), (w,))
+    p = ember.randn(5, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(
+        lambda w, p: F.embedding_bag(idx, w, offs, mode="sum", per_sample_weights=p), (w, p))
+
+
+def test_embedding_bag_bad_inputs():
+    assert_raises_in_child("ember.nn.functional.embedding_bag(ember.tensor([0, 7]), ember.ones(5, 2), "
+                           "ember.tensor([0]))", "IndexError", "embedding_bag", "7")
+    assert_raises_in_child("ember.nn.functional.embedding_bag(ember.tensor([0, 1]), ember.ones(5, 2), "
+                           "ember.tensor([0, 3]))", "ValueError", "embedding_bag", "offsets")
+    assert_raises_in_child("ember.nn.functional.embedding_bag(ember.tensor([0, 1]), ember.ones(5, 2), "
+                           "ember.tensor([1]))", "ValueError", "offsets[0]")
+    assert_raises_in_child("ember.nn.functional.embedding_bag(ember.tensor([0, 1]), ember.ones(5, 2), "
+                           "ember.tensor([0]), mode='max', per_sample_weights=ember.ones(2))", "ValueError",
+                           "per_sample_weights")

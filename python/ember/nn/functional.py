@@ -827,6 +827,40 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
 __all__ += ["embedding"]
 
 
+class _EmbeddingBag(Function):
+    """Bags reduced by the fused kernel; backward scatters grads into weight rows in C++."""
+
+    @staticmethod
+    def forward(ctx, weight, per_sample_weights, indices, offsets, mode, padding_idx):
+        psw = None if per_sample_weights is None else per_sample_weights._a
+        out, bag_size, argmax = _C.embedding_bag(weight._a, indices._a, offsets._a, mode, psw, padding_idx)
+        ctx.save_for_backward(weight, per_sample_weights)
+        ctx.meta = (indices, offsets, _wrap(bag_size), _wrap(argmax), mode, padding_idx)
+        return _wrap(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        weight, psw = ctx.saved_tensors
+        indices, offsets, bag_size, argmax, mode, pad = ctx.meta
+        gw = gpsw = None
+        if ctx.needs_input_grad[0]:
+            gw = _wrap(_C.embedding_bag_backward(g._a, indices._a, offsets._a, bag_size._a, argmax._a,
+                                                 weight.shape[0], mode, None if psw is None else psw._a, pad))
+        if psw is not None and ctx.needs_input_grad[1]:
+            # d out[bag(i)] / d psw[i] = weight[indices[i]]; bag(i) from the offsets by a cumulative count
+            n = indices.shape[0]
+            starts = ember.zeros(n + 1, dtype=ember.int64).index_add(
+                0, offsets, ember.ones(offsets.shape[0], dtype=ember.int64))
+            bag_of = starts.cumsum(0)[:n] - 1
+            gpsw = (ember.index_select(g, 0, bag_of) * ember.index_select(weight, 0, indices)).sum(1)
+            if pad >= 0:
+                gpsw = gpsw * (indices != pad).to(gpsw.dtype)
+        return gw, gpsw, None, None, None, None
+
+
+_BAG_MODES = {"sum": 0, "mean": 1, "max": 2}
+
+
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False, mode="mean",
                   sparse=False, per_sample_weights=None, include_last_offset=False, padding_idx=None):
     """Sums / averages / maxes bags of embeddings (torch.nn.functional.embedding_bag).
@@ -836,57 +870,54 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     """
     _check(input, "embedding_bag")
     _check(weight, "embedding_bag")
-    if mode not in ("sum", "mean", "max"):
+    if mode not in _BAG_MODES:
         raise ValueError(f"mode has to be one of sum, mean or max, but got {mode!r}")
-    if per_sample_weights is not None and mode != "sum":
-        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
-                                  f"supported for mode='sum' (got mode='{mode}'). Please open a feature request on "
-                                  "GitHub.")
-    idx = input.detach().numpy().astype("int64")
-    if idx.ndim == 2:
+    if scale_grad_by_freq:
+        raise ValueError("[embedding_bag] scale_grad_by_freq is not supported by embedding_bag (as in torch)")
+    if per_sample_weights is not None:
+        if mode != "sum":
+            raise ValueError(f"[embedding_bag] per_sample_weights is only supported for mode='sum' (got mode="
+                             f"'{mode}')")
+        if tuple(per_sample_weights.shape) != tuple(input.shape):
+            raise ValueError(f"[embedding_bag] per_sample_weights of shape {tuple(per_sample_weights.shape)} must "
+                             f"have the shape of input {tuple(input.shape)}")
+    if weight.ndim != 2:
+        raise ValueError(f"[embedding_bag] weight has to be a 2D Tensor, but got Tensor of dimension {weight.ndim}")
+    if input.ndim == 2:
         if offsets is not None:
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              "fixed length sequences.")
-        nbags, length = idx.shape
-        bag = [b for b in range(nbags) for _ in range(length)]
-    elif idx.ndim == 1:
+        nbags, length = input.shape
+        offsets = ember.arange(0, nbags * length, max(length, 1), dtype=ember.int64)[:nbags]
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.ndim == 1:
         if offsets is None:
             raise ValueError("offsets has to be a 1D Tensor but got None")
-        offs = [int(o) for o in offsets.detach().numpy().reshape(-1)]
+        if offsets.ndim != 1:
+            raise ValueError(f"offsets has to be a 1D Tensor, but got Tensor of dimension {offsets.ndim}")
         if include_last_offset:
-            offs = offs[:-1]
-        nbags = len(offs)
-        ends = offs[1:] + [idx.shape[0]]
-        bag = [b for b in range(nbags) for _ in range(offs[b], ends[b])]
-        if len(bag) != idx.shape[0]:
-            raise ValueError("embedding_bag: offsets must be non-decreasing and start at 0")
+            if offsets.shape[0] < 1:
+                raise ValueError("[embedding_bag] include_last_offset needs at least one offset")
+            end = int(offsets[-1])
+            offsets = offsets[:-1]
+            input = input[:end]
+            if per_sample_weights is not None:
+                per_sample_weights = per_sample_weights[:end]
     else:
-        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {idx.ndim}")
-    flat = idx.reshape(-1)
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension {input.ndim}")
     n = weight.shape[0]
-    if padding_idx is not None and padding_idx < 0:
-        padding_idx = n + padding_idx
-    keep = [i for i in range(flat.shape[0]) if padding_idx is None or flat[i] != padding_idx]
-    dim = weight.shape[1]
-    out = ember.zeros(nbags, dim, dtype=weight.dtype, device=weight.device)
-    if not keep:
-        return out
-    sel = ember.tensor(flat[keep], device=weight.device)
-    bag_t = ember.tensor([bag[i] for i in keep], device=weight.device)
-    emb = embedding(sel, weight, None, max_norm, norm_type, scale_grad_by_freq)
-    if mode == "max":
-        index = bag_t.reshape(-1, 1).expand(len(keep), dim)
-        return ember.scatter_reduce(out, 0, index, emb, "amax", include_self=False)
-    if per_sample_weights is not None:
-        psw = per_sample_weights.reshape(-1)
-        emb = emb * ember.index_select(psw, 0, ember.tensor(keep, device=weight.device)).reshape(-1, 1)
-    out = ember.index_add(out, 0, bag_t, emb)
-    if mode == "mean":
-        cnt = [0] * nbags
-        for b in bag_t.tolist():
-            cnt[b] += 1
-        out = out / ember.tensor([[max(c, 1)] for c in cnt], dtype=weight.dtype, device=weight.device)
-    return out
+    if padding_idx is not None:
+        if not -n <= padding_idx < n:
+            raise AssertionError("padding_idx must be within num_embeddings")
+        padding_idx = padding_idx + n if padding_idx < 0 else padding_idx
+    pad = -1 if padding_idx is None else padding_idx
+    indices = _c(input).to(ember.int64)
+    offsets = _c(offsets).to(ember.int64)
+    if max_norm is not None:
+        _embedding_renorm_(weight, indices, max_norm, norm_type)
+    return _EmbeddingBag.apply(weight, per_sample_weights, indices, offsets, _BAG_MODES[mode], pad)
 
 
 __all__ += ["embedding_bag"]
