@@ -72,3 +72,4 @@ def numel(t):
 
 
 from . import nn, optim, utils  # noqa: E402
+from .nn.functional import log_softmax, softmax  # noqa: E402,F401  (torch.softmax / torch.log_softmax)

@@ -17,7 +17,7 @@ import ember
 from .. import _C
 from .._ops.elementwise import _inplace
 from ..autograd.function import Function
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, register_methods
 
 try:
     from .._ops.index import one_hot  # noqa: F401
@@ -117,6 +117,17 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _get_softmax_dim("softmin", input.dim())
     return _softmax_impl(-input, dim, None, False, "softmin")
+
+
+def _tensor_softmax(self, dim, dtype=None):
+    return _softmax_impl(self, dim, dtype, False, "softmax")
+
+
+def _tensor_log_softmax(self, dim, dtype=None):
+    return _softmax_impl(self, dim, dtype, True, "log_softmax")
+
+
+register_methods({"softmax": _tensor_softmax, "log_softmax": _tensor_log_softmax})
 
 
 # ====================================================================== activations
