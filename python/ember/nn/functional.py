@@ -654,11 +654,18 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """||x1 - x2 + eps||_p over the last dim (torch.nn.functional.pairwise_distance)."""
+    _check(x1, "pairwise_distance")
+    _check(x2, "pairwise_distance")
     d = x1 - x2 + eps
     if p == 2:
         return ember.sqrt((d * d).sum(-1, keepdim=keepdim))
     if p == 1:
         return d.abs().sum(-1, keepdim=keepdim)
+    if p == math.inf:
+        return d.abs().amax(-1, keepdim=keepdim)
+    if p == 0:
+        return (d != 0).to(d.dtype).sum(-1, keepdim=keepdim)
     return (d.abs() ** p).sum(-1, keepdim=keepdim) ** (1.0 / p)
 
 

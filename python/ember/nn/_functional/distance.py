@@ -1,0 +1,19 @@
+"""cosine_similarity (pairwise_distance lives with the losses that use it)."""
+import ember
+
+from ..functional import _check
+
+__all__ = ["cosine_similarity"]
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """sum(x1 * x2, dim) / (max(||x1||, eps) * max(||x2||, eps)), broadcasting x1 against x2."""
+    _check(x1, "cosine_similarity")
+    _check(x2, "cosine_similarity")
+    shape = ember.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    nd = len(shape)
+    if not -max(nd, 1) <= dim < max(nd, 1):
+        raise IndexError(f"[cosine_similarity] dim {dim} is out of range for inputs of shape {tuple(shape)}")
+    n1 = ember.sqrt((x1 * x1).sum(dim, keepdim=True)).clamp(min=eps)
+    n2 = ember.sqrt((x2 * x2).sum(dim, keepdim=True)).clamp(min=eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
