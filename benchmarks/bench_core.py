@@ -214,7 +214,7 @@ def main():
         write_section(os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md"), "core", text)
 
 
-def write_section(path, name, text):
+def write_section(path, name, text, title=None):
     """Replaces the section between <!-- name --> markers (atomically)."""
     begin, end = f"<!-- {name} begin -->", f"<!-- {name} end -->"
     old = open(path).read() if os.path.exists(path) else "# ember benchmark results\n"
@@ -222,7 +222,7 @@ def write_section(path, name, text):
     if begin in old and end in old:
         new = old[: old.index(begin)] + block + old[old.index(end) + len(end):]
     else:
-        new = old.rstrip("\n") + f"\n\n## Core ops ({name})\n\n" + block + "\n"
+        new = old.rstrip("\n") + f"\n\n## {title or f'Core ops ({name})'}\n\n" + block + "\n"
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
         f.write(new)
