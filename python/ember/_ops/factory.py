@@ -11,7 +11,7 @@ from .._device import as_device
 from .._dtype import as_dtype, get_default_dtype, int64
 from ..tensor import Tensor, _wrap
 
-__all__ = ["arange", "linspace", "logspace", "eye"]
+__all__ = ["arange", "linspace", "logspace", "eye", "triu_indices", "tril_indices"]
 
 
 def _num(x, op, what):
@@ -95,3 +95,24 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         out._a = a
         return out
     return _finish(a, device, requires_grad)
+
+
+def _tri_indices(row, col, offset, upper, dtype, device, op):
+    for v, what in ((row, "row"), (col, "col")):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise RuntimeError(f"[{op}] {what} must be a non-negative int, got {v!r}")
+    from .shape import stack  # noqa: PLC0415  (shape imports this module)
+    r = arange(row, dtype=int64, device=device).reshape(-1, 1).expand(row, col)
+    c = arange(col, dtype=int64, device=device).reshape(1, -1).expand(row, col)
+    keep = (c - r >= offset) if upper else (c - r <= offset)
+    return stack([r.masked_select(keep), c.masked_select(keep)]).to(dtype)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """(2, K) row/column indices of the upper triangle (diagonal ``offset`` and above), row-major."""
+    return _tri_indices(row, col, offset, True, dtype or int64, device, "triu_indices")
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """(2, K) row/column indices of the lower triangle (diagonal ``offset`` and below), row-major."""
+    return _tri_indices(row, col, offset, False, dtype or int64, device, "tril_indices")

@@ -770,7 +770,26 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     return input * (keep * a) + b
 
 
-__all__ += ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout"]
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout that drops whole channels of (N, C, *) input."""
+    _check(input, "feature_alpha_dropout")
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input.mul_(0.0) if inplace else input * 0.0
+    if input.ndim < 2:
+        raise RuntimeError(f"[feature_alpha_dropout] expected an input of at least 2 dims, got {input.ndim}")
+    alpha = _SELU_ALPHA * _SELU_SCALE
+    a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    keep = _keep_mask(tuple(input.shape[:2]) + (1,) * (input.ndim - 2), p, input)
+    b = (keep - 1.0) * (alpha * a) + alpha * a * p
+    if inplace:
+        return input.mul_(keep * a).add_(b)
+    return input * (keep * a) + b
+
+
+__all__ += ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 
 
 # ====================================================================== embedding
