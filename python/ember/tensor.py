@@ -46,7 +46,7 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array with autograd, PyTorch's ``torch.Tensor`` API."""
 
-    __slots__ = ("_a", "requires_grad", "grad", "grad_fn", "_output_nr", "_accum", "_hooks", "__weakref__")
+    __slots__ = ("_a", "requires_grad", "grad", "grad_fn", "_output_nr", "_accum", "_hooks", "_vbase", "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         # Tensor(data) / Tensor(2, 3) / Tensor(): like torch.Tensor, float32 by default.
@@ -148,7 +148,11 @@ class Tensor:
 
     @property
     def _base(self):
-        return None
+        vb = self._vbase
+        return vb[0] if vb is not None else None
+
+    def _is_view(self):
+        return self._vbase is not None
 
     # ---------------------------------------------------------------- autograd
     def _accumulator(self):
@@ -347,6 +351,7 @@ def _wrap(arr, requires_grad=False):
     t._output_nr = 0
     t._accum = None
     t._hooks = None
+    t._vbase = None
     return t
 
 

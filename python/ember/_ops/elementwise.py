@@ -16,6 +16,7 @@ import math
 import numbers
 
 from .. import _C
+from ..autograd import function as _function
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
 from ..tensor import Tensor, _wrap, register_methods
@@ -753,6 +754,9 @@ def _inplace(self, name, compute):
     recording = _state[0]
     if recording and self.requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    vb = self._vbase
+    if recording and vb is not None and vb[0].requires_grad and vb[0].grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     src = self
     if recording and self.requires_grad:
         # A snapshot at self's graph position: saved tensors keep the old values.
@@ -772,6 +776,8 @@ def _inplace(self, name, compute):
     if r.requires_grad and r.grad_fn is not None:
         self.requires_grad = True
         self.grad_fn, self._output_nr = r.grad_fn, r._output_nr
+        if vb is not None:
+            _function._rebase_view(self)
     return self
 
 

@@ -15,10 +15,11 @@ import sys
 import numpy as np
 
 from .. import _C
+from ..autograd import function as _function
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap, needs_grad, register_methods, sum_to_shape
 from .index import _index
-from .shape import _sub_view, _view
+from .shape import _mark_view, _sub_view, _view
 
 _INT_C = (_C.DType.int64, _C.DType.int32)
 _BOOL_C = (_C.DType.bool, _C.DType.uint8)
@@ -154,7 +155,7 @@ def _getitem(self, key):
     if needs_grad(self):
         x = _sub_view(self, fn) if steps else _view(self, lambda a: a, lambda g: g)
     else:
-        x = _wrap(fn(self._a))
+        x = _mark_view(_wrap(fn(self._a)), self, fn)
     if not adv:
         return x
     return _index(x, _index_list(adv))
@@ -192,6 +193,42 @@ class _SetItem(Function):
                 r = _index(r, indices)
             gv = sum_to_shape(r, vshape) if len(vshape) <= r.ndim else r.reshape(vshape)
         return gx, gv, None, None
+
+
+class _ViewWrite(Function):
+    """The base's history after an in-place op changed its elements at fn(base) through a
+    view: those elements' gradient goes to the view's new history, the rest to the old."""
+
+    @staticmethod
+    def forward(ctx, base, value, fn):
+        ctx.fn = fn
+        ctx.mark_dirty(base)
+        return base
+
+    @staticmethod
+    def backward(ctx, g):
+        fn = ctx.fn
+        gb = gv = None
+        if ctx.needs_input_grad[0]:
+            zero = _wrap(_C.zeros([], g._a.dtype, g._a.device_type, g._a.device_index))
+            gb = _SetItem.apply(g.clone(), zero, fn, None)
+        if ctx.needs_input_grad[1]:
+            gv = _sub_view(g, fn)
+        return gb, gv, None
+
+
+def _rebase_view(t):
+    """After an in-place op gave the view t a new history, make its base's history include
+    it (the data already sits in the base's memory), then re-derive t from the base."""
+    base, fn = t._vbase
+    if base.requires_grad and base.grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    _ViewWrite.apply(base, t, fn)
+    nv = _sub_view(base, fn)
+    t.grad_fn, t._output_nr = nv.grad_fn, nv._output_nr
+
+
+_function._rebase_view = _rebase_view
 
 
 def _setitem(self, key, value):

@@ -64,10 +64,16 @@ class _View(Function):
         return ctx.inv(g), None, None
 
 
+def _mark_view(out, x, fn):
+    """Remembers the root base of the view out = fn(x) and how to get there from it, so
+    an in-place op on the view can rewrite the base's history (_rebase_view, indexing.py)."""
+    vb = x._vbase
+    out._vbase = (x, fn) if vb is None else (vb[0], lambda a, f=vb[1], g=fn: g(f(a)))
+    return out
+
+
 def _view(x, fn, inv):
-    if needs_grad(x):
-        return _View.apply(x, fn, inv)
-    return _wrap(fn(x._a))
+    return _mark_view(_View.apply(x, fn, inv) if needs_grad(x) else _wrap(fn(x._a)), x, fn)
 
 
 class _Embed(Function):

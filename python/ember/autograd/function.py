@@ -327,6 +327,10 @@ def _apply_recording(cls, args, kwargs):
             else:
                 conv.append((s, s._a.version))
         node._saved = conv
+    if dirty:
+        for d in dirty:
+            if d._vbase is not None and d.requires_grad:
+                _rebase_view(d)
     return result[0] if single else tuple(result)
 
 
@@ -354,6 +358,9 @@ def once_differentiable(fn):
 
 # Filled in by ember.tensor to avoid an import cycle.
 Tensor = None
+# Filled in by ember._ops.indexing: moves an in-place change made through a view into
+# the history of the view's base (PyTorch's CopySlices).
+_rebase_view = None
 _wrap = None
 _zeros = None
 

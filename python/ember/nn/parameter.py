@@ -27,6 +27,7 @@ class Parameter(Tensor):
         p._output_nr = 0
         p._accum = None
         p._hooks = None
+        p._vbase = None
         if requires_grad:
             p.requires_grad_(True)
         return p
@@ -66,7 +67,7 @@ class Buffer(Tensor):
         if not isinstance(data, Tensor):
             raise TypeError(f"[Buffer] expected a Tensor as data, got {type(data).__name__}")
         b = object.__new__(cls)
-        for k in ("_a", "requires_grad", "grad", "grad_fn", "_output_nr", "_accum", "_hooks"):
+        for k in ("_a", "requires_grad", "grad", "grad_fn", "_output_nr", "_accum", "_hooks", "_vbase"):
             setattr(b, k, getattr(data, k))
         b.persistent = persistent
         return b
