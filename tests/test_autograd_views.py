@@ -72,8 +72,33 @@ def _cases(lib):
             return "view of a leaf" in str(e)
         return False
 
+    def base_changed_after_view():
+        x = lib.ones(2, 3, requires_grad=True)
+        y = x * 2
+        v = y[0]
+        y.mul_(3)
+        v.sum().backward()
+        return x.grad.tolist()
+
+    def sibling_view_changed():
+        x = lib.ones(2, 3, requires_grad=True)
+        y = x * 2
+        v1, v2 = y[0], y[1]
+        v1.mul_(5)
+        (v2 * v1).sum().backward()
+        return x.grad.tolist()
+
+    def setitem_on_base_then_transposed_view():
+        x = lib.ones(2, 3, requires_grad=True)
+        y = x * 2
+        v = y.t()
+        y[1] = 7.0
+        (v * v).sum().backward()
+        return x.grad.tolist()
+
     return [inplace_on_row, setitem_slice, transposed_slice, copy_into_plain_base, zero_through_reshape_view,
-            setitem_on_view, view_of_view, view_of_leaf_raises]
+            setitem_on_view, view_of_view, view_of_leaf_raises, base_changed_after_view, sibling_view_changed,
+            setitem_on_base_then_transposed_view]
 
 
 @pytest.mark.skipif(torch is None, reason="PyTorch is not installed")

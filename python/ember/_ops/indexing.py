@@ -220,15 +220,23 @@ class _ViewWrite(Function):
 def _rebase_view(t):
     """After an in-place op gave the view t a new history, make its base's history include
     it (the data already sits in the base's memory), then re-derive t from the base."""
-    base, fn = t._vbase
+    base, fn, _ = t._vbase
     if base.requires_grad and base.grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     _ViewWrite.apply(base, t, fn)
+    _refresh_view(t)
+
+
+def _refresh_view(t):
+    """Re-derives the view t from its base, whose history changed after t was made."""
+    base, fn, _ = t._vbase
     nv = _sub_view(base, fn)
-    t.grad_fn, t._output_nr = nv.grad_fn, nv._output_nr
+    t.grad_fn, t._output_nr, t._vbase = nv.grad_fn, nv._output_nr, nv._vbase
+    t.requires_grad = True
 
 
 _function._rebase_view = _rebase_view
+_function._refresh_view = _refresh_view
 
 
 def _setitem(self, key, value):

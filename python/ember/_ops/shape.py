@@ -65,10 +65,15 @@ class _View(Function):
 
 
 def _mark_view(out, x, fn):
-    """Remembers the root base of the view out = fn(x) and how to get there from it, so
-    an in-place op on the view can rewrite the base's history (_rebase_view, indexing.py)."""
+    """Remembers the root base of the view out = fn(x), how to get there from it, and the
+    base's history at that time: an in-place op on the view rewrites the base's history
+    (_rebase_view, indexing.py), and a view whose base was changed in place since is
+    re-derived from it when used (_refresh_view)."""
     vb = x._vbase
-    out._vbase = (x, fn) if vb is None else (vb[0], lambda a, f=vb[1], g=fn: g(f(a)))
+    if vb is None:
+        out._vbase = (x, fn, x.grad_fn)
+    else:
+        out._vbase = (vb[0], lambda a, f=vb[1], g=fn: g(f(a)), vb[0].grad_fn)
     return out
 
 

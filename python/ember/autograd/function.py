@@ -253,6 +253,9 @@ def _apply_recording(cls, args, kwargs):
     in_shapes = []
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
+            vb = a._vbase
+            if vb is not None and vb[0].grad_fn is not vb[2]:
+                _refresh_view(a)  # the base was changed in place after this view was taken
             g = a.grad_fn
             edges.append((a._accumulator(), 0) if g is None else (g, a._output_nr))
             needs.append(True)
@@ -361,6 +364,7 @@ Tensor = None
 # Filled in by ember._ops.indexing: moves an in-place change made through a view into
 # the history of the view's base (PyTorch's CopySlices).
 _rebase_view = None
+_refresh_view = None
 _wrap = None
 _zeros = None
 
