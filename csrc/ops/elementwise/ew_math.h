@@ -40,7 +40,7 @@ static inline float fabs_(float x) { return __builtin_fabsf(x); }
 static inline double fabs_(double x) { return __builtin_fabs(x); }
 
 static inline float exp_(float x) { return vm::exp(x); }
-static inline double exp_(double x) { return __builtin_exp(x); }
+static inline double exp_(double x) { return vm::exp(x); }
 static inline float exp2_(float x) { return vm::exp2(x); }
 static inline double exp2_(double x) { return __builtin_exp2(x); }
 static inline float log_(float x) { return vm::log(x); }
@@ -50,7 +50,7 @@ static inline double log2_(double x) { return __builtin_log2(x); }
 static inline float tanh_(float x) { return vm::tanh(x); }
 static inline double tanh_(double x) { return __builtin_tanh(x); }
 static inline float sigmoid_(float x) { return vm::sigmoid(x); }
-static inline double sigmoid_(double x) { return 1.0 / (1.0 + __builtin_exp(-x)); }
+static inline double sigmoid_(double x) { return vm::sigmoid(x); }
 
 static inline float fmod_(float a, float b) { return __builtin_fmodf(a, b); }
 static inline double fmod_(double a, double b) { return __builtin_fmod(a, b); }

@@ -1,4 +1,4 @@
-// vec_math.h — float32 exp/exp2/log/tanh/sigmoid written branch-free so the
+// vec_math.h — float32 exp/exp2/log/tanh/sigmoid (and float64 exp/sigmoid) written branch-free so the
 // compiler vectorises a loop over them at whatever ISA the including file is
 // built for (SSE2 baseline, AVX2+FMA, AVX-512). Cephes/SLEEF-style range
 // reduction + minimax polynomials; max error ~1 ulp (exp, log), ~2 ulp (tanh,
@@ -123,5 +123,50 @@ static inline float tanh(float x) {
 
 // 1 / (1 + e^-x): e^-x overflows to inf for x < -88.7, giving the correct 0.
 static inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
+
+// ---- float64
+static inline double bits_to_d(int64_t b) { return __builtin_bit_cast(double, b); }
+static inline int64_t d_to_bits(double d) { return __builtin_bit_cast(int64_t, d); }
+static inline double sel(bool c, double a, double b) {
+  int64_t m = -static_cast<int64_t>(c);
+  return bits_to_d((d_to_bits(a) & m) | (d_to_bits(b) & ~m));
+}
+
+// e^x in double, x in [-745.14, 709.78]: x = n ln2 + r (Cody-Waite with fdlibm's split
+// of ln2), |r| <= ln2/2, e^r by its Taylor series to r^13 (truncation < 5e-18), then
+// 2^n in two factors. n comes out of the rounding shift's bits, and the halving uses a
+// logical shift of a non-negative value, so AVX2 (no 64-bit arithmetic shift or
+// double->int64 conversion) still vectorises the whole function.
+static inline double exp(double x) {
+  const double hi = 709.782712893383973096, lo = -745.1332191019412076235;
+  const double shift = 6755399441055744.0;  // 1.5 * 2^52
+  double xc = x > hi ? hi : x;
+  xc = xc < lo ? lo : xc;
+  double t = xc * 1.44269504088896338700 + shift;
+  double n = t - shift;
+  int64_t ni = d_to_bits(t) - d_to_bits(shift);
+  double r = xc - n * 6.93147180369123816490e-01;
+  r = r - n * 1.90821492927058770002e-10;
+  double p = 1.0 / 6227020800.0;
+  p = p * r + 1.0 / 479001600.0;
+  p = p * r + 1.0 / 39916800.0;
+  p = p * r + 1.0 / 3628800.0;
+  p = p * r + 1.0 / 362880.0;
+  p = p * r + 1.0 / 40320.0;
+  p = p * r + 1.0 / 5040.0;
+  p = p * r + 1.0 / 720.0;
+  p = p * r + 1.0 / 120.0;
+  p = p * r + 1.0 / 24.0;
+  p = p * r + 1.0 / 6.0;
+  p = p * r + 0.5;
+  p = p * (r * r) + r + 1.0;
+  int64_t n1 = static_cast<int64_t>(static_cast<uint64_t>(ni + 1100) >> 1) - 550, n2 = ni - n1;
+  double y = p * bits_to_d((n1 + 1023) << 52) * bits_to_d((n2 + 1023) << 52);
+  y = sel(x > hi, std::numeric_limits<double>::infinity(), y);
+  y = sel(x < lo, 0.0, y);
+  return y;  // NaN flows through xc, n and p
+}
+
+static inline double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 }  // namespace vm
