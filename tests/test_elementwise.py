@@ -116,6 +116,15 @@ def test_exp_log_subnormal_and_accuracy_sweep(simd):
     ulp_close(N(_C.sigmoid(A(t))), 1 / (1 + np.exp(-t.astype(np.float64))), np.float32, 3)
 
 
+def test_exp_float64_accuracy_and_special_values(simd):
+    x = np.concatenate([np.linspace(-745.2, 709.8, 200001), np.linspace(-3, 3, 10001),
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 709.782712893384, 709.79, -745.13, -745.14, 1e-300]])
+    with np.errstate(all="ignore"):
+        want = np.exp(x)
+        ulp_close(N(_C.exp(A(x))), want, np.float64, 1)
+        ulp_close(N(_C.sigmoid(A(x))), 1 / (1 + np.exp(-x)), np.float64, 2)
+
+
 @pytest.mark.parametrize("name", sorted(UNARY_SAME))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
 def test_unary_same_dtype(simd, name, dtype):
