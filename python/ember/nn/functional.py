@@ -753,40 +753,33 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """Dropout that keeps SELU's self-normalising mean and variance (torch's alpha_dropout)."""
-    _check(input, "alpha_dropout")
+def _alpha_dropout(input, p, training, inplace, name, feature):
+    """Dropout that keeps SELU's self-normalising mean and variance (ATen's formula);
+    ``feature`` drops whole channels of (N, C, *) input."""
+    _check(input, name)
     _check_p(p)
     if not training or p == 0.0:
         return input
     if p == 1.0:
         return input.mul_(0.0) if inplace else input * 0.0
-    alpha = _SELU_ALPHA * _SELU_SCALE  # 1.7580993408473766, as in ATen
+    if feature and input.ndim < 2:
+        raise RuntimeError(f"[{name}] expected an input of at least 2 dims, got {input.ndim}")
+    alpha = _SELU_ALPHA * _SELU_SCALE  # 1.7580993408473766
     a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
-    keep = _keep_mask(tuple(input.shape), p, input)
+    shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature else tuple(input.shape)
+    keep = _keep_mask(shape, p, input)
     b = (keep - 1.0) * (alpha * a) + alpha * a * p
     if inplace:
         return input.mul_(keep * a).add_(b)
     return input * (keep * a) + b
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _alpha_dropout(input, p, training, inplace, "alpha_dropout", False)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """alpha_dropout that drops whole channels of (N, C, *) input."""
-    _check(input, "feature_alpha_dropout")
-    _check_p(p)
-    if not training or p == 0.0:
-        return input
-    if p == 1.0:
-        return input.mul_(0.0) if inplace else input * 0.0
-    if input.ndim < 2:
-        raise RuntimeError(f"[feature_alpha_dropout] expected an input of at least 2 dims, got {input.ndim}")
-    alpha = _SELU_ALPHA * _SELU_SCALE
-    a = 1.0 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
-    keep = _keep_mask(tuple(input.shape[:2]) + (1,) * (input.ndim - 2), p, input)
-    b = (keep - 1.0) * (alpha * a) + alpha * a * p
-    if inplace:
-        return input.mul_(keep * a).add_(b)
-    return input * (keep * a) + b
+    return _alpha_dropout(input, p, training, inplace, "feature_alpha_dropout", True)
 
 
 __all__ += ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
