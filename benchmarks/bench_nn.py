@@ -2,7 +2,8 @@
 """nn-layer benchmarks (issue 3 targets): ember vs PyTorch CPU in one process, 2 threads each.
 
 Each case is timed in alternating rounds (ember, torch, ember, torch, ...) so that a
-burst of load on this shared machine hits both; the reported ratio is the median of
+burst of load on this shared machine hits both, with a pause before each timing so
+torch's spinning OpenMP workers have gone idle; the reported ratio is the median of
 the per-round ratios (ember time / torch time: below 1.00 means ember is faster).
 Rewrites the "nn" section of benchmarks/RESULTS.md. Run: python benchmarks/bench_nn.py
 """
@@ -11,6 +12,7 @@ import datetime
 import os
 import statistics
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_core import bench, cpu_model, write_section  # noqa: E402
@@ -123,7 +125,11 @@ def main():
             continue
         te_all, tt_all, ratios = [], [], []
         for _ in range(args.rounds):
+            # torch's OpenMP workers spin for a while after each call and would steal the
+            # cores from whatever runs next: let them go idle before every timing.
+            time.sleep(0.3)
             te = bench(fe, args.target, min_reps=3)
+            time.sleep(0.3)
             tt = bench(ft, args.target, min_reps=3)
             te_all.append(te)
             tt_all.append(tt)
