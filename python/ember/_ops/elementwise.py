@@ -430,7 +430,7 @@ _UNARY_GRADS = {
     "cosh": lambda g, x, o: g * sinh(x),
     "tanh": lambda g, x, o: g * (1.0 - o * o),
     "sigmoid": lambda g, x, o: g * o * (1.0 - o),
-    "relu": lambda g, x, o: g * (_const(o) > 0),
+    "relu": lambda g, x, o: where(_const(o) > 0, g, 0.0),  # 0, not NaN, where g is inf/NaN (as torch)
     "erf": lambda g, x, o: g * exp(-(x * x)) * _TWO_OVER_SQRTPI,
     "erfinv": lambda g, x, o: g * exp(o * o) * _SQRTPI_OVER_TWO,
     "frac": lambda g, x, o: g,
