@@ -366,7 +366,7 @@ static void col_grad_combine(const T* dy, const T* x, T* dx, int64_t k, const T*
 }
 
 static inline float vexp(float v) { return vm::exp(v); }
-static inline double vexp(double v) { return std::exp(v); }
+static inline double vexp(double v) { return vm::exp(v); }
 static inline float vlog(float v) { return vm::log(v); }
 static inline double vlog(double v) { return std::log(v); }
 

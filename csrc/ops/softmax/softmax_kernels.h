@@ -44,7 +44,7 @@ struct Vec {
 };
 
 static inline float vexp(float v) { return vm::exp(v); }
-static inline double vexp(double v) { return std::exp(v); }
+static inline double vexp(double v) { return vm::exp(v); }
 static inline float vlog(float v) { return vm::log(v); }
 static inline double vlog(double v) { return std::log(v); }
 
