@@ -38,5 +38,21 @@ void dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, double alpha,
                    const double* B, int64_t bsb, int64_t rsb, int64_t csb,
                    double beta, double* C, int64_t bsc, int64_t rsc, int64_t csc);
 
+// C = alpha * A @ B + beta * C where B is a gather through separable offsets:
+// element (k, j) is B[brow[k] + bcol[j]]. This is an im2col matrix (brow: channel and
+// kernel tap, bcol: output pixel) or its transpose, read straight from the image while
+// the GEMM packs its panels, so the column matrix is never materialised. C is row-major
+// (row stride ldc, unit column stride). Threads and blocking as in sgemm: parallel inside
+// the product unless called from a parallel region. Every offset must address an
+// element of B; brow has K entries, bcol N.
+void sgemm_gather_b(int64_t M, int64_t N, int64_t K, float alpha,
+                    const float* A, int64_t rsa, int64_t csa,
+                    const float* B, const int64_t* brow, const int64_t* bcol,
+                    float beta, float* C, int64_t ldc);
+void dgemm_gather_b(int64_t M, int64_t N, int64_t K, double alpha,
+                    const double* A, int64_t rsa, int64_t csa,
+                    const double* B, const int64_t* brow, const int64_t* bcol,
+                    double beta, double* C, int64_t ldc);
+
 }  // namespace gemm
 }  // namespace ember

@@ -16,6 +16,9 @@
 // is handled as the transposed problem C^T = B^T A^T, so the kernel still writes
 // contiguous rows.
 //
+// sgemm_gather_b's B is an offset gather (an im2col matrix read from the image): only
+// its packing differs (pack_b_gather); blocking, kernels and threading are shared.
+//
 // Threading: C is cut into one rectangle per thread (N first, since each thread
 // then packs a private slice of B that stays in its own L2), and each thread runs
 // the serial loop nest on its rectangle with its own thread_local pack buffers. No
@@ -226,6 +229,86 @@ void pack_b(int64_t kc, int64_t nc, const T* B, int64_t rsb, int64_t csb, T* dst
   }
 }
 
+// dst[j] = src[j * s] for j < NR. Stride 2 (the im2col of a stride-2 convolution)
+// keeps the even lanes of pairs of SSE loads; the last group goes scalar so nothing
+// past src[(NR - 1) * 2] is read.
+template <class T, int NR>
+inline void gather_strided(const T* src, int64_t s, T* dst) {
+  int j = 0;
+#if defined(__SSE2__)
+  if constexpr (sizeof(T) == 4 && NR % 4 == 0) {
+    if (s == 2) {
+      const float* f = reinterpret_cast<const float*>(src);
+      float* d = reinterpret_cast<float*>(dst);
+      for (; j + 4 < NR; j += 4) {
+        const __m128 a = _mm_loadu_ps(f + 2 * j), b = _mm_loadu_ps(f + 2 * j + 4);
+        _mm_storeu_ps(d + j, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+      }
+    }
+  }
+#endif
+  for (; j < NR; ++j) dst[j] = src[j * s];
+}
+
+// B(k, j) = B[brow[k] + bcol[j]] (an im2col matrix read from the image) -> the same
+// micro-panels as pack_b. A panel whose NR columns are contiguous (output pixels of
+// one image row, stride 1) copies rows, evenly spaced columns (stride > 1) copy with
+// that stride; a panel whose rows run contiguous (the transposed im2col of a weight
+// gradient) transposes each run; the rest gather.
+template <class T, int NR>
+void pack_b_gather(int64_t kc, int64_t nc, const T* B, const int64_t* brow,
+                   const int64_t* bcol, T* dst) {
+  for (int64_t j0 = 0; j0 < nc; j0 += NR, dst += NR * kc) {
+    const int64_t cols = std::min<int64_t>(NR, nc - j0);
+    const int64_t* co = bcol + j0;
+    if (cols < NR) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const T* src = B + brow[k];
+        int j = 0;
+        for (; j < cols; ++j) dst[k * NR + j] = src[co[j]];
+        for (; j < NR; ++j) dst[k * NR + j] = T(0);
+      }
+      continue;
+    }
+    bool col_contiguous = true;
+    for (int j = 1; j < NR; ++j) col_contiguous &= co[j] == co[0] + j;
+    if (col_contiguous) {
+      const T* src = B + co[0];
+      for (int64_t k = 0; k < kc; ++k) std::memcpy(dst + k * NR, src + brow[k], NR * sizeof(T));
+      continue;
+    }
+    // Evenly spaced columns: output pixels of one row of a strided convolution.
+    const int64_t cs = co[1] - co[0];
+    bool col_strided = cs > 1;
+    for (int j = 2; j < NR; ++j) col_strided &= co[j] == co[0] + j * cs;
+    if (col_strided) {
+      const T* src = B + co[0];
+      for (int64_t k = 0; k < kc; ++k) gather_strided<T, NR>(src + brow[k], cs, dst + k * NR);
+      continue;
+    }
+    int64_t off[NR];
+    for (int j = 0; j < NR; ++j) off[j] = co[j];
+    for (int64_t k = 0; k < kc;) {
+      int64_t run = 1;
+      while (k + run < kc && brow[k + run] == brow[k] + run) ++run;
+      T* d = dst + k * NR;
+      if (run >= 4) {
+        const T* c[NR];
+        for (int j = 0; j < NR; ++j) c[j] = B + brow[k] + off[j];
+        const int64_t done = transpose_cols<T, NR>(run, c, d);
+        for (int64_t r = done; r < run; ++r)
+          for (int j = 0; j < NR; ++j) d[r * NR + j] = c[j][r];
+      } else {
+        for (int64_t r = 0; r < run; ++r) {
+          const T* src = B + brow[k] + r;
+          for (int j = 0; j < NR; ++j) d[r * NR + j] = src[off[j]];
+        }
+      }
+      k += run;
+    }
+  }
+}
+
 template <class T>
 void pack_a_dispatch(int mr, int64_t mc, int64_t kc, const T* A, int64_t rsa, int64_t csa,
                      T* dst) {
@@ -248,6 +331,17 @@ void pack_b_dispatch(int nr, int64_t kc, int64_t nc, const T* B, int64_t rsb, in
   std::abort();
 }
 
+template <class T>
+void pack_b_gather_dispatch(int nr, int64_t kc, int64_t nc, const T* B, const int64_t* brow,
+                            const int64_t* bcol, T* dst) {
+  switch (nr) {
+    case 8: return pack_b_gather<T, 8>(kc, nc, B, brow, bcol, dst);
+    case 16: return pack_b_gather<T, 16>(kc, nc, B, brow, bcol, dst);
+    case 32: return pack_b_gather<T, 32>(kc, nc, B, brow, bcol, dst);
+  }
+  std::abort();
+}
+
 // ---------------------------------------------------------------- problem
 
 template <class T>
@@ -261,12 +355,15 @@ struct Problem {
   T beta;
   T* C;
   int64_t rsc, csc;
+  // Set for a gathered B (sgemm_gather_b): B(k, j) = B[brow[k] + bcol[j]], rsb = csb = 0.
+  const int64_t* brow = nullptr;
+  const int64_t* bcol = nullptr;
 };
 
 // The kernels write contiguous C rows; a column-major C becomes C^T = B^T A^T.
 template <class T>
 void canonicalize(Problem<T>& p) {
-  if (p.csc != 1 && p.rsc == 1) {
+  if (p.csc != 1 && p.rsc == 1 && !p.brow) {
     std::swap(p.M, p.N);
     std::swap(p.A, p.B);
     int64_t rsa = p.rsa, csa = p.csa;
@@ -339,7 +436,10 @@ void gemm_serial(const Problem<T>& p, const Config<T>& cfg) {
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const T beta = pc == 0 ? p.beta : T(1);
-      pack_b_dispatch<T>(NR, kc, nc, p.B + pc * p.rsb + jc * p.csb, p.rsb, p.csb, Bp);
+      if (p.brow)
+        pack_b_gather_dispatch<T>(NR, kc, nc, p.B, p.brow + pc, p.bcol + jc, Bp);
+      else
+        pack_b_dispatch<T>(NR, kc, nc, p.B + pc * p.rsb + jc * p.csb, p.rsb, p.csb, Bp);
       for (int64_t ic = 0; ic < M; ic += MC) {
         const int64_t mc = std::min(MC, M - ic);
         const T* a_blk = p.A + ic * p.rsa + pc * p.csa;
@@ -396,6 +496,7 @@ void gemm_sub(const Problem<T>& p, const Config<T>& cfg, int64_t m0, int64_t m1,
   s.A = p.A + m0 * p.rsa;
   s.B = p.B + n0 * p.csb;
   s.C = p.C + m0 * p.rsc + n0 * p.csc;
+  if (p.bcol) s.bcol = p.bcol + n0;
   gemm_serial(s, cfg);
 }
 
@@ -511,6 +612,24 @@ void dgemm_batched(int64_t batch, int64_t M, int64_t N, int64_t K, double alpha,
   gemm_batched_impl<double>(batch,
                             {M, N, K, alpha, A, rsa, csa, B, rsb, csb, beta, C, rsc, csc},
                             bsa, bsb, bsc);
+}
+
+void sgemm_gather_b(int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t rsa,
+                    int64_t csa, const float* B, const int64_t* brow, const int64_t* bcol,
+                    float beta, float* C, int64_t ldc) {
+  Problem<float> p{M, N, K, alpha, A, rsa, csa, B, 0, 0, beta, C, ldc, 1};
+  p.brow = brow;
+  p.bcol = bcol;
+  gemm_impl<float>(p);
+}
+
+void dgemm_gather_b(int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t rsa,
+                    int64_t csa, const double* B, const int64_t* brow, const int64_t* bcol,
+                    double beta, double* C, int64_t ldc) {
+  Problem<double> p{M, N, K, alpha, A, rsa, csa, B, 0, 0, beta, C, ldc, 1};
+  p.brow = brow;
+  p.bcol = bcol;
+  gemm_impl<double>(p);
 }
 
 }  // namespace gemm
