@@ -12,3 +12,10 @@ def test_seed_simplenn_trains_on_digits():
     import seed_simplenn
 
     assert seed_simplenn.main(num_epochs=20) >= 0.95
+
+
+def test_lenet_trains_on_digits():
+    pytest.importorskip("sklearn")
+    import lenet_digits
+
+    assert lenet_digits.main(verbose=False) >= 0.97
