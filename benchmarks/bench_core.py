@@ -59,6 +59,10 @@ def cpu_model():
         with open("/proc/cpuinfo") as f:
             info = f.read()
         name = next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name"))
+        fam = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("cpu family")), "")
+        model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model\t")), "")
+        if fam:
+            name += f" (family {fam} model {model}{', Zen 3' if (fam, model) == ('25', '1') else ''})"
         mhz = float(next(line.split(":", 1)[1] for line in info.splitlines() if line.startswith("cpu MHz")))
         flags = next(line for line in info.splitlines() if line.startswith("flags"))
         return name, mhz, ("avx512f" in flags)
