@@ -3,11 +3,11 @@ ember.nn.functional.batch_norm's fused kernel. _NormBase is shared with the
 instance-norm layers."""
 import ember
 
-from ..._ops.creation import empty, ones, zeros
+from ..._ops.creation import ones, zeros
 from .. import init
 from .._functional.normalization import batch_norm as _F_batch_norm
-from ..parameter import Parameter
 from .module import Module
+from .normalization import _affine_parameters
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -30,15 +30,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if self.affine:
-            self.weight = Parameter(empty(num_features, **kw))
-            if bias:
-                self.bias = Parameter(empty(num_features, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, num_features, self.affine, bias, kw)
         if self.track_running_stats:
             self.register_buffer("running_mean", zeros(num_features, **kw))
             self.register_buffer("running_var", ones(num_features, **kw))

@@ -1,7 +1,6 @@
 """Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d with PyTorch's arguments, parameters,
 initialisation and reprs; the math is F.conv* (csrc/ops/conv). padding_mode other than
 'zeros' pads with F.pad first and convolves unpadded, as PyTorch does."""
-import math
 
 from ..._ops.creation import empty
 from .. import init
@@ -83,12 +82,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's default.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_weight_and_bias_(self.weight, self.bias)
 
     def extra_repr(self):
         s = "{in_channels}, {out_channels}, kernel_size={kernel_size}, stride={stride}"

@@ -2,7 +2,6 @@
 import math
 
 from ..._ops.creation import empty
-from ...tensor import Tensor
 from .. import init
 from ..parameter import Parameter
 from .._functional.linear import linear as _F_linear
@@ -44,12 +43,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), PyTorch's default.
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_weight_and_bias_(self.weight, self.bias)
 
     def forward(self, input):
         return _F_linear(input, self.weight, self.bias)

@@ -11,6 +11,20 @@ from .module import Module
 __all__ = ["LayerNorm", "RMSNorm", "GroupNorm", "LocalResponseNorm"]
 
 
+def _affine_parameters(module, shape, affine, bias, kw):
+    """Registers ``weight`` (ones) and ``bias`` (zeros) of ``shape``, or None for each, in
+    torch's order, so state_dict keys match torch's norm layers."""
+    if affine:
+        module.weight = Parameter(init.ones_(empty(shape, **kw)))
+        if bias:
+            module.bias = Parameter(init.zeros_(empty(shape, **kw)))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
 def _shape_tuple(normalized_shape):
     if isinstance(normalized_shape, numbers.Integral):
         return (int(normalized_shape),)
@@ -47,16 +61,7 @@ class LayerNorm(Module):
         self.normalized_shape = _shape_tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if self.elementwise_affine:
-            self.weight = Parameter(empty(self.normalized_shape, **kw))
-            if bias:
-                self.bias = Parameter(empty(self.normalized_shape, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_parameters(self, self.normalized_shape, self.elementwise_affine, bias, kw)
 
     def reset_parameters(self):
         if self.elementwise_affine:
@@ -114,16 +119,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if self.affine:
-            self.weight = Parameter(empty(num_channels, **kw))
-            if bias:
-                self.bias = Parameter(empty(num_channels, **kw))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        _affine_parameters(self, num_channels, self.affine, bias, kw)
 
     def reset_parameters(self):
         if self.affine:
