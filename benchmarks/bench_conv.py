@@ -8,6 +8,7 @@ hits both; each timing is a median over repeats, and the reported ratio (ember t
 torch time, below 1.00 = ember faster) is the median of the per-round ratios.
 Run: python benchmarks/bench_conv.py [--rounds 3] [--only 128]
 """
+import os
 import argparse
 import statistics
 import sys
@@ -17,6 +18,9 @@ import numpy as np
 
 import ember
 import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import cpu_model  # noqa: E402
 
 THREADS = 2
 CASES = [  # (N, C_in, C_out, H=W, kernel, padding): the issue's targets
@@ -84,16 +88,6 @@ def make_case(name, args, kwargs, shape):
     return (e_fwd, t_fwd), (e_fb, t_fb)
 
 
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown CPU"
-
 
 def main():
     ap = argparse.ArgumentParser()
@@ -104,7 +98,7 @@ def main():
     args = ap.parse_args()
     ember.set_num_threads(THREADS)
     torch.set_num_threads(THREADS)
-    print(f"CPU: {cpu_name()}; {THREADS} threads each; ember SIMD {ember._C.simd_level()}; "
+    print(f"CPU: {cpu_model()[0]}; {THREADS} threads each; ember SIMD {ember._C.simd_level()}; "
           f"torch {torch.__version__}")
     cases = [(f"Conv2d N={n} {cin}->{cout} {hw}x{hw} k{k} p{p}", ("Conv2d", (cin, cout, k), dict(padding=p),
                                                                    (n, cin, hw, hw))) for n, cin, cout, hw, k, p in CASES]

@@ -7,8 +7,9 @@ prints median times and ember_time / torch_time (below 1: ember is faster).
 Blocks of ember and torch steps alternate, so load from other processes on a
 shared machine hits both alike. Run: python benchmarks/bench_norm.py [--reps N] [--extra]
 """
+import os
+import sys
 import argparse
-import platform
 import statistics
 import time
 
@@ -22,19 +23,12 @@ try:
 except ImportError:  # pragma: no cover
     raise SystemExit("bench_norm.py needs PyTorch as the peer")
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import cpu_model  # noqa: E402
+
 THREADS = 2
 perf = time.perf_counter
 
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def case(make_e, make_t, shape, reps, rounds=3, seed=0):
@@ -83,7 +77,7 @@ def main():
     args = ap.parse_args()
     ember.set_num_threads(THREADS)
     torch.set_num_threads(THREADS)
-    print(f"CPU: {cpu_model()}; threads: {THREADS}; ember SIMD: {ember._C.simd_level()}; torch {torch.__version__}")
+    print(f"CPU: {cpu_model()[0]}; threads: {THREADS}; ember SIMD: {ember._C.simd_level()}; torch {torch.__version__}")
     cases = [
         ("batch_norm2d train fwd+bwd 32x64x56x56", lambda: enn.BatchNorm2d(64), lambda: torch.nn.BatchNorm2d(64),
          (32, 64, 56, 56)),

@@ -7,9 +7,9 @@ ember_time / torch_time (below 1: ember is faster).
 
     python benchmarks/bench_pool.py [--repeats 15] [--shape 32 64 56 56]
 """
+import os
+import sys
 import argparse
-import platform
-import subprocess
 import time
 
 import numpy as np
@@ -18,16 +18,9 @@ import ember
 import ember.nn.functional as EF
 
 
-def cpu_model():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_core import cpu_model  # noqa: E402
 
 def median_times(fns, repeats):
     """Times each fn once per round, rounds alternating; returns the medians (seconds)."""
@@ -67,7 +60,7 @@ def main():
             f(lib_x).backward(lib_g)
         return run
 
-    print(f"CPU: {cpu_model()}; threads: {args.threads}; input {tuple(args.shape)} float32; "
+    print(f"CPU: {cpu_model()[0]}; threads: {args.threads}; input {tuple(args.shape)} float32; "
           f"SIMD path: {ember._C.simd_level() if hasattr(ember._C, 'simd_level') else '?'}")
     print(f"{'op':<28}{'ember ms':>10}{'torch ms':>10}{'ratio':>8}")
     cases = [
