@@ -507,3 +507,29 @@ def test_bad_input_raises():
     for (c, exc, msg), line in zip(cases, lines):
         assert line.startswith(f"EXC {exc} |"), f"{c}: expected {exc}, got {line}"
         assert msg in line, f"{c}: message lacks {msg!r}: {line}"
+
+
+def test_float_normal_is_identical_at_every_simd_level():
+    # float32/16 normals run Box-Muller through a per-ISA vectorised kernel: every path
+    # (and any thread count) must give the same samples, with N(0, 1)'s moments.
+    from ember import _C
+
+    old = _C.simd_level()
+    outs = []
+    try:
+        for level in ["scalar", "avx2", "avx512"]:
+            if level == "avx512" and _C.cpu_max_simd_level() != "avx512":
+                continue
+            _C.set_simd_level(level)
+            for threads in (1, 2):
+                ember.set_num_threads(threads)
+                ember.manual_seed(11)
+                outs.append(ember.randn(200_003).numpy())
+    finally:
+        _C.set_simd_level(old)
+        ember.set_num_threads(2)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o, outs[0])
+    x = outs[0].astype(np.float64)
+    assert abs(x.mean()) < 0.01 and abs(x.std() - 1) < 0.01
+    assert abs((x ** 3).mean()) < 0.03 and abs((x ** 4).mean() - 3) < 0.05

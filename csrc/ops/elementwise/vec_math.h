@@ -169,4 +169,66 @@ static inline double exp(double x) {
 
 static inline double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
+// ln x for positive normal finite x (the domain Box-Muller needs; no special cases).
+// x = 2^e m, m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.1716,
+// by its series to s^23 (truncation < 1e-17). The exponent is read as a double through
+// the 2^52 trick, since AVX2 has no int64 -> double conversion.
+static inline double log_pos(double x) {
+  const int64_t bits = d_to_bits(x);
+  double e = bits_to_d(static_cast<int64_t>(static_cast<uint64_t>(bits) >> 52) | 0x4330000000000000LL) -
+             4503599627370496.0 - 1023.0;
+  double m = bits_to_d((bits & 0x000fffffffffffffLL) | 0x3ff0000000000000LL);  // [1, 2)
+  const bool big = m > 1.41421356237309504880;
+  m = sel(big, m * 0.5, m);
+  e = sel(big, e + 1.0, e);
+  const double s = (m - 1.0) / (m + 1.0), z = s * s;
+  double p = 1.0 / 23;
+  p = p * z + 1.0 / 21;
+  p = p * z + 1.0 / 19;
+  p = p * z + 1.0 / 17;
+  p = p * z + 1.0 / 15;
+  p = p * z + 1.0 / 13;
+  p = p * z + 1.0 / 11;
+  p = p * z + 1.0 / 9;
+  p = p * z + 1.0 / 7;
+  p = p * z + 1.0 / 5;
+  p = p * z + 1.0 / 3;
+  return e * 6.93147180369123816490e-01 + (2.0 * s + 2.0 * s * z * p + e * 1.90821492927058770002e-10);
+}
+
+// sin and cos of 2 pi u for u in [0, 1]: u = q/4 + f exactly (|f| <= 1/8), so the angle
+// 2 pi f lies in [-pi/4, pi/4] where the Taylor series to degree 17/18 is below 1e-19;
+// the quarter turn q rotates the pair.
+static inline void sincos_turn(double u, double& sn, double& cs) {
+  const double shift = 6755399441055744.0;
+  const double t = u * 4.0 + shift;
+  const int64_t q = d_to_bits(t) - d_to_bits(shift);
+  const double a = (u - (t - shift) * 0.25) * 6.283185307179586476925;
+  const double z = a * a;
+  double ps = -1.0 / 121645100408832000.0;  // -1/19!
+  ps = ps * z + 1.0 / 355687428096000.0;
+  ps = ps * z - 1.0 / 1307674368000.0;
+  ps = ps * z + 1.0 / 6227020800.0;
+  ps = ps * z - 1.0 / 39916800.0;
+  ps = ps * z + 1.0 / 362880.0;
+  ps = ps * z - 1.0 / 5040.0;
+  ps = ps * z + 1.0 / 120.0;
+  ps = ps * z - 1.0 / 6.0;
+  const double s = a + a * z * ps;
+  double pc = 1.0 / 6402373705728000.0;  // 1/18!
+  pc = pc * z - 1.0 / 20922789888000.0;
+  pc = pc * z + 1.0 / 87178291200.0;
+  pc = pc * z - 1.0 / 479001600.0;
+  pc = pc * z + 1.0 / 3628800.0;
+  pc = pc * z - 1.0 / 40320.0;
+  pc = pc * z + 1.0 / 720.0;
+  pc = pc * z - 1.0 / 24.0;
+  pc = pc * z + 0.5;
+  const double c = 1.0 - z * pc;
+  const bool swap = (q & 1) != 0;
+  const double c1 = sel(swap, s, c), s1 = sel(swap, c, s);
+  cs = sel(((q + 1) & 2) != 0, -c1, c1);
+  sn = sel((q & 2) != 0, -s1, s1);
+}
+
 }  // namespace vm

@@ -14,6 +14,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "box_muller.h"
 #include "core/parallel.h"
 #include "random_backend.h"
 
@@ -41,6 +42,44 @@ void run(const Array& out, const F& f, uint64_t seed, uint64_t offset) {
   });
 }
 
+// Normal / log-normal at float precision: the same (u1, u2) pairs as Normal<float>
+// (random_transforms.h) take the same double-precision Box-Muller math, but a chunk
+// at a time through the vectorised box_muller kernel instead of libm per pair; the
+// affine step and the rounding to T stay here, as in the transform.
+template <class T>
+void run_normal_float(const Array& out, double mean, double std, bool log_normal, uint64_t seed, uint64_t offset) {
+  T* d = out.data<T>();
+  const int64_t n = out.numel();
+  const int64_t nb = (n + 3) / 4;
+  const BoxMullerFn bm = box_muller_kernel();
+  parallel_for(0, nb, kGrainBlocks, [&](int64_t b0, int64_t b1) {
+    constexpr int64_t kChunk = 256;  // blocks: 512 pairs, 16 KiB of scratch
+    double u1[2 * kChunk], u2[2 * kChunk], z0[2 * kChunk], z1[2 * kChunk];
+    for (int64_t c0 = b0; c0 < b1; c0 += kChunk) {
+      const int64_t cn = std::min<int64_t>(kChunk, b1 - c0);
+      for (int64_t b = 0; b < cn; ++b) {
+        const Philox4 w = philox_block(seed, offset + static_cast<uint64_t>(c0 + b));
+        for (int p = 0; p < 2; ++p) {
+          u1[2 * b + p] = static_cast<double>((w.v[2 * p] >> 8) + 1) * static_cast<double>(kTwo24Inv);
+          u2[2 * b + p] = static_cast<double>(u24(w.v[2 * p + 1]));
+        }
+      }
+      bm(u1, u2, 2 * cn, z0, z1);
+      for (int64_t b = 0; b < cn; ++b) {
+        float vals[4];
+        for (int p = 0; p < 2; ++p) {
+          const double a0 = mul_add_rn(std, z0[2 * b + p], mean), a1 = mul_add_rn(std, z1[2 * b + p], mean);
+          vals[2 * p] = static_cast<float>(log_normal ? std::exp(a0) : a0);
+          vals[2 * p + 1] = static_cast<float>(log_normal ? std::exp(a1) : a1);
+        }
+        const int64_t base = (c0 + b) * 4;
+        const int m = static_cast<int>(std::min<int64_t>(4, n - base));
+        for (int j = 0; j < m; ++j) d[base + j] = Cvt<T>::template store<float>(vals[j]);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void fill_cpu(const Array& out, Dist d, const DistParams& p, uint64_t seed, uint64_t offset) {
@@ -55,7 +94,7 @@ void fill_cpu(const Array& out, Dist d, const DistParams& p, uint64_t seed, uint
       const bool ln = d == Dist::LogNormal;
       return EMBER_DISPATCH_ALL_FLOAT(out.dtype(), "normal_", [&] {
         if constexpr (std::is_same_v<scalar_t, double>) run<double>(out, Normal<double>{p.a, p.b, ln}, seed, offset);
-        else run<scalar_t>(out, Normal<float>{p.a, p.b, ln}, seed, offset);
+        else run_normal_float<scalar_t>(out, p.a, p.b, ln, seed, offset);
       });
     }
     case Dist::Exponential:
