@@ -161,6 +161,20 @@ def main():
     row("max(dim=-1) 16384x1024 f32 (values+indices)", te, peers, f"{4 * m / te / 1e9:.1f} GB/s")
     del x, y, o, ex, ey, eo
 
+    # ---- random numbers, 4M float32 (NumPy's Generator draws float32 normals by ziggurat)
+    k = 4 * 1024 * 1024
+    gen = np.random.default_rng(0)
+    te = bench(lambda: ember.randn(k), target)
+    peers = {"numpy": bench(lambda: gen.standard_normal(k, dtype=np.float32), target)}
+    if torch is not None:
+        peers["torch"] = bench(lambda: torch.randn(k), target)
+    row("randn 4M f32", te, peers, f"{k / te / 1e6:.0f} M samples/s")
+    te = bench(lambda: ember.rand(k), target)
+    peers = {"numpy": bench(lambda: gen.random(k, dtype=np.float32), target)}
+    if torch is not None:
+        peers["torch"] = bench(lambda: torch.rand(k), target)
+    row("rand 4M f32", te, peers, f"{k / te / 1e6:.0f} M samples/s")
+
     # ---- per-call overhead
     e1, e2 = ember.ones(1), ember.ones(1)
     te = bench(lambda: e1 + e2, target)
