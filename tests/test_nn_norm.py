@@ -451,3 +451,15 @@ print('ok')
 """
     r = run_in_subprocess(code)
     assert r.returncode == 0 and "ok" in r.stdout, r.stderr[-3000:]
+
+
+def test_mixed_dtypes_raise_like_torch():
+    x = ember.randn(2, 3, dtype=ember.float64)
+    w, b = ember.ones(3), ember.zeros(3)
+    cases = [lambda: F.layer_norm(x, (3,), w, b), lambda: F.group_norm(x.reshape(2, 3, 1), 1, w, b),
+             lambda: F.batch_norm(x, ember.zeros(3), ember.ones(3), training=True),
+             lambda: F.layer_norm(x.float(), (3,), w.double())]
+    for f in cases:
+        with pytest.raises(RuntimeError, match="mixed dtype"):
+            f()
+    assert F.layer_norm(x.to(ember.bfloat16), (3,), w, b).dtype == ember.bfloat16  # float32 params allowed

@@ -29,9 +29,22 @@ def _opt(t):
     return None if t is None else t._a
 
 
-def _opt_tensor(t, op, what):
-    if t is not None and not isinstance(t, Tensor):
+_REDUCED = ("float16", "bfloat16")
+
+
+def _opt_tensor(t, op, what, input=None):
+    """t is None or a Tensor; with ``input``, torch's mixed-dtype rule: parameters and
+    statistics share a float32/float64 input's dtype (float32 is also allowed for a
+    float16/bfloat16 input)."""
+    if t is None:
+        return t
+    if not isinstance(t, Tensor):
         raise TypeError(f"[{op}] expected {what} to be a Tensor or None, got {type(t).__name__}")
+    if input is not None and t.dtype != input.dtype:
+        ok = input.dtype.name in _REDUCED and t.dtype.name == "float32"
+        if not ok and t.is_floating_point() and input.is_floating_point():
+            raise RuntimeError(f"[{op}] mixed dtype (CPU): expected {what} of dtype {input.dtype} like the input, "
+                               f"got {t.dtype}")
     return t
 
 
@@ -143,7 +156,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     _check(input, "batch_norm")
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        _opt_tensor(t, "batch_norm", name)
+        _opt_tensor(t, "batch_norm", name, input)
     if momentum is None or not isinstance(momentum, numbers.Real):
         raise TypeError(f"[batch_norm] momentum must be a float, got {type(momentum).__name__}")
     if training:
@@ -218,8 +231,8 @@ def _shape_arg(normalized_shape, op):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing ``normalized_shape`` dims (torch.nn.functional.layer_norm)."""
     _check(input, "layer_norm")
-    _opt_tensor(weight, "layer_norm", "weight")
-    _opt_tensor(bias, "layer_norm", "bias")
+    _opt_tensor(weight, "layer_norm", "weight", input)
+    _opt_tensor(bias, "layer_norm", "bias", input)
     return _LayerNorm.apply(input, weight, bias, _shape_arg(normalized_shape, "layer_norm"), float(eps), False)
 
 
@@ -227,7 +240,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     """y = x / sqrt(mean(x^2) + eps) * weight over the trailing dims (torch.nn.functional.rms_norm);
     eps=None is the dtype's machine epsilon."""
     _check(input, "rms_norm")
-    _opt_tensor(weight, "rms_norm", "weight")
+    _opt_tensor(weight, "rms_norm", "weight", input)
     if eps is None:
         eps = _FINFO_EPS.get(input.dtype.name, _FINFO_EPS["float32"])
     return _LayerNorm.apply(input, weight, None, _shape_arg(normalized_shape, "rms_norm"), float(eps), True)
@@ -300,8 +313,8 @@ def _composite_group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Group normalisation of (N, C, *) input over C/num_groups channels and the spatial dims."""
     _check(input, "group_norm")
-    _opt_tensor(weight, "group_norm", "weight")
-    _opt_tensor(bias, "group_norm", "bias")
+    _opt_tensor(weight, "group_norm", "weight", input)
+    _opt_tensor(bias, "group_norm", "bias", input)
     if input.dim() < 2:
         raise RuntimeError(f"[group_norm] Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")
@@ -321,7 +334,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     _check(input, "instance_norm")
     for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight),
                     ("bias", bias)):
-        _opt_tensor(t, "instance_norm", name)
+        _opt_tensor(t, "instance_norm", name, input)
     if use_input_stats:
         size = input.size()
         prod = 1
