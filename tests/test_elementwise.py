@@ -562,3 +562,11 @@ def test_bad_input(code, exc, msg):
                "B = lambda: _C.from_numpy(np.ones(3, bool))\n"
                "I = lambda: _C.from_numpy(np.arange(3, dtype=np.int64))\n")
     assert_raises_in_child(prelude + code, exc, msg)
+
+
+def test_sign_of_nan_and_negative_zero_is_zero_like_torch():
+    x = ember.tensor([float("nan"), -0.0, 0.0, -2.0, 3.0, float("-inf")])
+    for t in (x, x.double(), x.half()):
+        out = t.sign().float().numpy()
+        np.testing.assert_array_equal(out, [0, 0, 0, -1, 1, -1])
+        assert not np.signbit(out[1])

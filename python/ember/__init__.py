@@ -25,7 +25,7 @@ int = int32  # noqa: A001
 
 # Op families: each registers its Tensor methods and exports its public functions.
 _FAMILIES = ["creation", "elementwise", "reduce", "linalg", "index", "shape", "sort", "factory", "random",
-             "indexing"]
+             "indexing", "compat"]
 for _name in _FAMILIES:
     try:
         _mod = _importlib.import_module(f"._ops.{_name}", __name__)
