@@ -84,40 +84,17 @@ std::pair<Array, Array> topk(const Array& self_in, int64_t k, int64_t dim, bool 
   shape[dim] = k;
   Array values = Array::empty(shape, self.dtype(), self.device());
   Array indices = Array::empty(shape, DType::Int64, self.device());
-  if (values.numel() > 0) {
-    std::vector<int64_t> in_off = sorting::slice_offsets(self, dim), out_off = sorting::slice_offsets(values, dim);
-    const int64_t ist = self.strides()[dim], ost = values.strides()[dim];
-    EMBER_DISPATCH_ALL(self.dtype(), "topk", [&] {
-      using T = scalar_t;
-      using K = compute_t<T>;
-      const T* src = self.data<T>();
-      T* vo = values.data<T>();
-      int64_t* io = indices.data<int64_t>();
-      sorting::for_slices(static_cast<int64_t>(in_off.size()), n, [&](int64_t b, int64_t e) {
-        std::vector<K> keys;
-        std::vector<int64_t> perm(n);
-        for (int64_t s = b; s < e; ++s) {
-          const T* p = src + in_off[s];
-          sorting::load_keys(p, n, ist, keys);
-          std::iota(perm.begin(), perm.end(), 0);
-          if (largest)
-            std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
-              return sorting::greater_nan(keys[x], keys[y]) || (!sorting::greater_nan(keys[y], keys[x]) && x < y);
-            });
-          else
-            std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
-              return sorting::less_nan(keys[x], keys[y]) || (!sorting::less_nan(keys[y], keys[x]) && x < y);
-            });
-          T* vw = vo + out_off[s];
-          int64_t* iw = io + out_off[s];
-          for (int64_t j = 0; j < k; ++j) {
-            vw[j * ost] = p[perm[j] * ist];
-            iw[j * ost] = perm[j];
-          }
-        }
+  // Ties keep the lower index first, so the order is total and matches torch's.
+  sorting::ordered_slices(self, values, indices, dim, "topk", [&](const auto& keys, std::vector<int64_t>& perm) {
+    if (largest)
+      std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
+        return sorting::greater_nan(keys[x], keys[y]) || (!sorting::greater_nan(keys[y], keys[x]) && x < y);
       });
-    });
-  }
+    else
+      std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
+        return sorting::less_nan(keys[x], keys[y]) || (!sorting::less_nan(keys[y], keys[x]) && x < y);
+      });
+  });
   if (self_in.ndim() == 0) return {values.reshape(k ? Shape{} : Shape{0}), indices.reshape(k ? Shape{} : Shape{0})};
   return {values, indices};
 }

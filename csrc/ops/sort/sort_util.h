@@ -2,6 +2,7 @@
 // NaN-aware orderings, and a parallel loop over the slices along one dim.
 #pragma once
 #include <algorithm>
+#include <numeric>
 #include <vector>
 
 #include "core/array.h"
@@ -54,6 +55,41 @@ inline void load_keys(const T* p, int64_t n, int64_t stride, std::vector<compute
 template <class F>
 inline void for_slices(int64_t outer, int64_t n, const F& f) {
   parallel_for(0, outer, std::max<int64_t>(1, 16384 / std::max<int64_t>(n, 1)), f);
+}
+
+// For each slice of self along dim: keys = the slice in compute precision, perm =
+// 0..n-1, order(keys, perm) rearranges perm, and the first values.shape()[dim] entries
+// are written as values (self's elements at perm) and indices (perm). The shared body
+// of sort and topk; values / indices are fresh arrays shaped like self but for dim.
+template <class Order>
+void ordered_slices(const Array& self, const Array& values, const Array& indices, int64_t dim, const char* op,
+                    const Order& order) {
+  if (values.numel() == 0) return;
+  const int64_t n = self.shape()[dim], m = values.shape()[dim];
+  const std::vector<int64_t> in_off = slice_offsets(self, dim), out_off = slice_offsets(values, dim);
+  const int64_t ist = self.strides()[dim], ost = values.strides()[dim];
+  EMBER_DISPATCH_ALL(self.dtype(), op, [&] {
+    using T = scalar_t;
+    const T* src = self.data<T>();
+    T* vo = values.data<T>();
+    int64_t* io = indices.data<int64_t>();
+    for_slices(static_cast<int64_t>(in_off.size()), n, [&](int64_t b, int64_t e) {
+      std::vector<compute_t<T>> keys;
+      std::vector<int64_t> perm(n);
+      for (int64_t s = b; s < e; ++s) {
+        const T* p = src + in_off[s];
+        load_keys(p, n, ist, keys);
+        std::iota(perm.begin(), perm.end(), 0);
+        order(keys, perm);
+        T* vw = vo + out_off[s];
+        int64_t* iw = io + out_off[s];
+        for (int64_t j = 0; j < m; ++j) {
+          vw[j * ost] = p[perm[j] * ist];
+          iw[j * ost] = perm[j];
+        }
+      }
+    });
+  });
 }
 
 }  // namespace sorting
