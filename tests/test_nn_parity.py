@@ -26,7 +26,7 @@ LAYERS = [
     "ZeroPad2d((1, 2, 3, 4))", "ReflectionPad1d(2)", "ReplicationPad2d(1)", "ConstantPad1d(3, 0.5)",
     "CosineSimilarity(dim=0)", "PairwiseDistance(p=1.0)", "Flatten(0, 2)", "Unflatten(1, (2, 5))", "Identity()",
     "Softmax(dim=1)", "LogSoftmax(dim=-1)", "GELU(approximate='tanh')", "Softplus(beta=2, threshold=10)",
-    "CrossEntropyLoss(label_smoothing=0.1)", "CTCLoss(blank=1)", "MultiMarginLoss(p=2)", "HuberLoss(delta=0.5)",
+    "Unfold(3, padding=1)", "Fold((8, 8), 2, stride=2)", "CrossEntropyLoss(label_smoothing=0.1)", "CTCLoss(blank=1)", "MultiMarginLoss(p=2)", "HuberLoss(delta=0.5)",
 ]
 
 
