@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "norm_kernels.h"
+#include "core/simd_lanes.h"
 #include "ops/elementwise/vec_math.h"
 
 namespace ember {
@@ -24,35 +25,20 @@ namespace NM_ISA {
 namespace {
 
 template <class T>
-struct Vec {
-  typedef T type __attribute__((vector_size(NM_VBYTES)));
-  static constexpr int n = NM_VBYTES / sizeof(T);
-};
+using Vec = lanes::Vec<T, NM_VBYTES>;
 
 // 8 KiB of elements: a block stays in L1 between the two passes of moments().
 template <class T>
 constexpr int64_t kBlock = 8192 / sizeof(T);
 
 template <class T>
-static inline typename Vec<T>::type load(const T* p) {
-  typename Vec<T>::type v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
+static inline typename Vec<T>::type load(const T* p) { return lanes::load<NM_VBYTES>(p); }
 
 template <class T>
-static inline double hsum(typename Vec<T>::type v) {
-  double s = 0;
-  for (int j = 0; j < Vec<T>::n; ++j) s += static_cast<double>(v[j]);
-  return s;
-}
+static inline double hsum(typename Vec<T>::type v) { return lanes::hsum<double, NM_VBYTES, T>(v); }
 
 template <class T>
-static inline typename Vec<T>::type splat(T a) {
-  typename Vec<T>::type v;
-  for (int j = 0; j < Vec<T>::n; ++j) v[j] = a;
-  return v;
-}
+static inline typename Vec<T>::type splat(T a) { return lanes::splat<NM_VBYTES>(a); }
 
 // sum(x[0, n)) for n <= kBlock, in T with 4 vector accumulators.
 template <class T>

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <limits>
 
+#include "core/simd_lanes.h"
 #include "ops/elementwise/vec_math.h"
 #include "softmax.h"
 
@@ -29,19 +30,11 @@ namespace softmax_detail {
 namespace SM_ISA {
 namespace {
 
-// GCC vector extensions for the horizontal reductions (max, sum, dot): -O3 without
-// -ffast-math never reorders a scalar float reduction, so lanes are explicit here.
-// The maps (exp, scale) stay plain loops, which the loop vectoriser handles at the
-// file's ISA.
-// SM_VBYTES is the ISA's native register width (16 SSE2 / 32 AVX2 / 64 AVX-512):
-// wider generic vectors get split, and GCC 12 scalarises their compares.
+// The horizontal reductions (max, sum, dot) use explicit lanes (core/simd_lanes.h) of
+// the ISA's width SM_VBYTES; the maps (exp, scale) stay plain loops, which the loop
+// vectoriser handles at the file's ISA.
 template <class T>
-struct Vec {
-  typedef T type __attribute__((vector_size(SM_VBYTES)));
-  // Same-width integer lanes for row_max's compare mask and bitwise blend.
-  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> itype __attribute__((vector_size(SM_VBYTES)));
-  static constexpr int n = SM_VBYTES / sizeof(T);
-};
+using Vec = lanes::Vec<T, SM_VBYTES>;
 
 static inline float vexp(float v) { return vm::exp(v); }
 static inline double vexp(double v) { return vm::exp(v); }
@@ -49,18 +42,10 @@ static inline float vlog(float v) { return vm::log(v); }
 static inline double vlog(double v) { return std::log(v); }
 
 template <class T>
-static inline typename Vec<T>::type load(const T* p) {
-  typename Vec<T>::type v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
+static inline typename Vec<T>::type load(const T* p) { return lanes::load<SM_VBYTES>(p); }
 
 template <class T>
-static inline T hsum(typename Vec<T>::type v) {
-  T s = 0;
-  for (int j = 0; j < Vec<T>::n; ++j) s += v[j];
-  return s;
-}
+static inline T hsum(typename Vec<T>::type v) { return lanes::hsum<T, SM_VBYTES, T>(v); }
 
 template <class T>
 static inline T row_max(const T* x, int64_t n) {
