@@ -135,3 +135,20 @@ def test_copy_op_grads_vs_torch():
 ])
 def test_bad_input_raises_cleanly(code, exc, msg):
     assert_raises_in_child(code, exc, msg)
+
+
+@pytest.mark.parametrize("shape,args", [((10,), (0, 3, 2)), ((4, 9), (1, 4, 1)), ((3, 8, 2), (1, 3, 3)),
+                                        ((5,), (0, 5, 1)), ((6, 4), (-2, 2, 4))])
+def test_tensor_unfold_matches_torch_and_overlapping_grads_add(shape, args):
+    from helpers import compare_with_torch
+
+    compare_with_torch(lambda x: x.unfold(*args), shape)
+    x = ember.randn(*shape, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda a: a.unfold(*args), (x,))
+
+
+def test_tensor_unfold_is_a_view():
+    x = ember.arange(6.)
+    w = x.unfold(0, 3, 1)
+    x[2] = 100.0
+    assert w[:, 0].tolist() == [0.0, 1.0, 100.0, 3.0] and w._base is x

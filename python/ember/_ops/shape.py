@@ -265,6 +265,30 @@ def broadcast_tensors(*tensors):
     return tuple(expand(x, shape) for x in tensors)
 
 
+def _unfold_backward(g, in_shape, dim, size, step):
+    """Adds each window's gradient back at its positions (windows may overlap)."""
+    from .factory import arange
+    from .index import index_add
+
+    n = g.shape[dim]
+    pos = (arange(n, device=g.device) * step).reshape(-1, 1) + arange(size, device=g.device)  # (n, size)
+    g2 = movedim(g, -1, dim + 1).reshape(*in_shape[:dim], n * size, *in_shape[dim + 1:])
+    zero = _wrap(_C.zeros(list(in_shape), g._a.dtype, g._a.device_type, g._a.device_index))
+    return index_add(zero, dim, pos.reshape(-1), g2)
+
+
+def unfold(self, dimension, size, step):
+    """Tensor.unfold: a view of all windows of ``size`` along ``dimension`` with stride ``step``,
+    as a new last dim (windows may overlap; their gradients add up)."""
+    _check(self, "unfold")
+    in_shape = tuple(self._a.shape)
+    d = _wrap_dim(dimension, max(len(in_shape), 1), "unfold") if in_shape else 0
+    fn = lambda a: a.unfold(d, size, step)  # noqa: E731
+    if not in_shape:
+        return _view(self, fn, lambda g: g.reshape(()))
+    return _view(self, fn, lambda g: _unfold_backward(g, in_shape, d, size, step))
+
+
 def narrow(input, dim, start, length):
     _check(input, "narrow")
     if isinstance(start, Tensor):
@@ -605,7 +629,7 @@ register_methods({
     "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": _permute_method,
     "transpose": transpose, "swapaxes": swapaxes, "swapdims": swapdims, "t": t,
     "T": property(_T), "mT": property(_mT), "H": property(_T), "mH": property(_mT),
-    "movedim": movedim, "moveaxis": moveaxis, "expand": expand, "expand_as": expand_as,
+    "movedim": movedim, "moveaxis": moveaxis, "unfold": unfold, "expand": expand, "expand_as": expand_as,
     "broadcast_to": broadcast_to, "narrow": narrow, "select": select, "diagonal": diagonal,
     "split": _split_method, "tensor_split": tensor_split, "chunk": chunk, "unbind": unbind, "flip": _flip_method,
     "fliplr": fliplr, "flipud": flipud, "roll": roll, "repeat": repeat, "tile": tile,

@@ -46,10 +46,11 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
                 # Grad mode stays on: fn may itself differentiate (gradgradcheck).
                 xv[idx] = orig + eps
                 x._a.bump_version()
-                fp = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
+                # np.array copies: an output that is a view of x would change with it
+                fp = np.array(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
                 xv[idx] = orig - eps
                 x._a.bump_version()
-                fm = np.asarray(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
+                fm = np.array(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
                 xv[idx] = orig
                 x._a.bump_version()
                 num[i][j] = (fp - fm) / (2 * eps)
