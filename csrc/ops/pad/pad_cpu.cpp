@@ -52,17 +52,28 @@ void interior_run(const std::vector<int64_t>& m, int64_t& a, int64_t& b) {
   }
 }
 
+// The shape of one pad problem: output rows of the padded dims but the last, the
+// last dim's index map and its contiguous interior run [a, b).
+struct Plan {
+  const std::vector<int64_t>& last;
+  int64_t out_last, rows, in_plane, out_plane, a, b;
+  Plan(const std::vector<int64_t>& in, const std::vector<std::vector<int64_t>>& maps)
+      : last(maps.back()), out_last(static_cast<int64_t>(maps.back().size())), rows(1) {
+    const size_t k = maps.size();
+    for (size_t d = 0; d + 1 < k; ++d) rows *= static_cast<int64_t>(maps[d].size());
+    in_plane = prod(in, 0, k);
+    out_plane = rows * out_last;
+    interior_run(last, a, b);
+  }
+};
+
 template <class E>
 void gather_impl(const E* x, E* y, int64_t outer, const std::vector<int64_t>& in,
                  const std::vector<std::vector<int64_t>>& maps) {
-  const size_t k = maps.size();
-  const std::vector<int64_t>& last = maps[k - 1];
-  const int64_t out_last = static_cast<int64_t>(last.size());
-  int64_t rows = 1;
-  for (size_t d = 0; d + 1 < k; ++d) rows *= static_cast<int64_t>(maps[d].size());
-  const int64_t in_plane = prod(in, 0, k), out_plane = rows * out_last;
-  int64_t a, b;
-  interior_run(last, a, b);
+  const Plan p(in, maps);
+  const std::vector<int64_t>& last = p.last;
+  const int64_t out_last = p.out_last, rows = p.rows, in_plane = p.in_plane, out_plane = p.out_plane, a = p.a,
+                b = p.b;
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, out_last));
   parallel_for(0, outer * rows, grain, [&](int64_t r0, int64_t r1) {
     for (int64_t t = r0; t < r1; ++t) {
@@ -79,14 +90,10 @@ void gather_impl(const E* x, E* y, int64_t outer, const std::vector<int64_t>& in
 template <class T>
 void scatter_impl(const T* gy, T* gx, int64_t outer, const std::vector<int64_t>& in,
                   const std::vector<std::vector<int64_t>>& maps) {
-  const size_t k = maps.size();
-  const std::vector<int64_t>& last = maps[k - 1];
-  const int64_t out_last = static_cast<int64_t>(last.size());
-  int64_t rows = 1;
-  for (size_t d = 0; d + 1 < k; ++d) rows *= static_cast<int64_t>(maps[d].size());
-  const int64_t in_plane = prod(in, 0, k), out_plane = rows * out_last;
-  int64_t a, b;
-  interior_run(last, a, b);
+  const Plan p(in, maps);
+  const std::vector<int64_t>& last = p.last;
+  const int64_t out_last = p.out_last, rows = p.rows, in_plane = p.in_plane, out_plane = p.out_plane, a = p.a,
+                b = p.b;
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(1, out_plane));
   parallel_for(0, outer, grain, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o) {
