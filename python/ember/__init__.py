@@ -72,4 +72,5 @@ def numel(t):
 
 
 from . import nn, optim, utils  # noqa: E402
+from .serialization import load, save  # noqa: E402  (ember.save / ember.load: safetensors, reads torch .pt)
 from .nn.functional import log_softmax, softmax  # noqa: E402,F401  (torch.softmax / torch.log_softmax)

@@ -1,4 +1,5 @@
 """ember.utils: data loading (ember.utils.data)."""
-from . import data
+from . import data, training
+from .training import EarlyStopping
 
-__all__ = ["data"]
+__all__ = ["data", "training", "EarlyStopping"]

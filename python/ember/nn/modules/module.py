@@ -8,6 +8,7 @@ Parameters, buffers and child modules live in three ordered dicts (``_parameters
 buffers, then each child under ``name.``), giving PyTorch's keys and order.
 """
 import itertools
+import threading
 from collections import OrderedDict, namedtuple
 
 from ...autograd.function import Function
@@ -539,6 +540,8 @@ class Module:
                     f"the shape in current model is {param.shape}."
                 )
                 continue
+            if getattr(_LOAD_STATE, "dry_run", False):
+                continue  # load_state_dict's validation pass: check everything, copy nothing
             try:
                 with no_grad():
                     if assign:
@@ -570,13 +573,10 @@ class Module:
         NumPy's); returns (missing_keys, unexpected_keys), raising on them when strict."""
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys, unexpected_keys, error_msgs = [], [], []
         metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-        if metadata is not None:
-            state_dict._metadata = metadata
+        source = state_dict
 
-        def load(module, local_state_dict, prefix=""):
+        def load(module, local_state_dict, prefix, dry_run):
             local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
             module._load_from_state_dict(local_state_dict, prefix, local_metadata, True, missing_keys,
                                          unexpected_keys, error_msgs, assign)
@@ -584,12 +584,26 @@ class Module:
                 if child is not None:
                     child_prefix = prefix + name + "."
                     child_state_dict = {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)}
-                    load(child, child_state_dict, child_prefix)
-            incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
-            for hook in module._load_state_dict_post_hooks.values():
-                hook(module, incompatible)
+                    load(child, child_state_dict, child_prefix, dry_run)
+            if not dry_run:
+                incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
+                for hook in module._load_state_dict_post_hooks.values():
+                    hook(module, incompatible)
 
-        load(self, state_dict)
+        # Two passes: the first checks every key and shape without copying, so a bad
+        # checkpoint leaves the model untouched instead of half loaded.
+        for dry_run in (True, False):
+            missing_keys, unexpected_keys, error_msgs = [], [], []
+            state_dict = OrderedDict(source)
+            if metadata is not None:
+                state_dict._metadata = metadata
+            _LOAD_STATE.dry_run = dry_run
+            try:
+                load(self, state_dict, "", dry_run)
+            finally:
+                _LOAD_STATE.dry_run = False
+            if dry_run and (error_msgs or (strict and (missing_keys or unexpected_keys))):
+                break
         if strict:
             if unexpected_keys:
                 error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
@@ -713,6 +727,9 @@ class Module:
             else:
                 main_str += "\n  " + "\n  ".join(lines) + "\n"
         return main_str + ")"
+
+
+_LOAD_STATE = threading.local()  # dry_run: load_state_dict's validation pass
 
 
 def _plain(t):
