@@ -80,7 +80,7 @@ def test_baddbmm_addbmm():
     compare_with_torch(lambda lib, i, a, b: lib.baddbmm(i, a, b, beta=0.5, alpha=3), (5,), (2, 3, 4), (2, 4, 5))
     compare_with_torch(lambda lib, i, a, b: lib.addbmm(i, a, b), (3, 5), (2, 3, 4), (2, 4, 5), rtol=1e-4)
     compare_with_torch(lambda i, a, b: i.addbmm(a, b, beta=2, alpha=0.5), (3, 5), (4, 3, 2), (4, 2, 5), rtol=1e-4)
-    with pytest.raises(ValueError):
+    with pytest.raises(RuntimeError):
         ember.addbmm(ember.zeros(3, 5), ember.zeros(2, 3, 4), ember.zeros(3, 4, 5))
 
 
@@ -394,8 +394,8 @@ def test_bad_input():
 
 def test_bad_input_in_child():
     # these reach the C++ kernels: they must raise, not crash
-    assert_raises_in_child("ember.addmv(ember.zeros(3), ember.zeros(3, 4), ember.zeros(5))", "ValueError",
-                           "cannot be multiplied")
+    assert_raises_in_child("ember.addmv(ember.zeros(3), ember.zeros(3, 4), ember.zeros(5))", "RuntimeError",
+                           "size mismatch")  # torch's type and message
     assert_raises_in_child("ember.zeros(3, 2).index_fill(0, ember.tensor([7]), 1.0)", "IndexError", "out of bounds")
 
 

@@ -402,7 +402,7 @@ def test_float32_block_sums(simd, threads):
 
 # ---------------------------------------------------------------------- errors
 @pytest.mark.parametrize("code,exc,msg", [
-    ("ember.sum(ember.ones(2, 3), 2)", "IndexError", "[sum] dim 2 out of range"),
+    ("ember.sum(ember.ones(2, 3), 2)", "IndexError", "[sum] Dimension out of range"),
     ("ember.mean(ember.tensor([1, 2, 3]))", "TypeError", "[mean]"),
     ("ember.var(ember.tensor([1, 2, 3]))", "TypeError", "[var]"),
     ("ember.max(ember.zeros(0, 3), 0)", "IndexError", "[max]"),

@@ -130,7 +130,7 @@ def test_copy_op_grads_vs_torch():
     ("ember.zeros(2, 3).flip(0, 0)", "ValueError", "[flip]"),
     ("ember.tril(ember.zeros(3))", "ValueError", "[tril]"),
     ("ember.zeros(2, 3).expand(3, 3)", "ValueError", "[expand]"),
-    ("ember.zeros(2, 3).transpose(0, 5)", "IndexError", "dim"),
+    ("ember.zeros(2, 3).transpose(0, 5)", "IndexError", "Dimension out of range"),
     ("ember.roll(ember.zeros(3), (1, 2), 0)", "ValueError", "[roll]"),
 ])
 def test_bad_input_raises_cleanly(code, exc, msg):

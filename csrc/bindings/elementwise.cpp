@@ -7,6 +7,7 @@
 // resolution and py::object parsing on the hot path; small ops keep the GIL
 // (releasing it costs more than the op).
 #include "bindings.h"
+#include "core/overlap.h"
 #include "ops/elementwise/elementwise.h"
 
 namespace pybind11 {
@@ -209,6 +210,18 @@ void bind_elementwise(py::module_& m) {
     MaybeRelease g(out.numel());
     return addcdiv(s, a, b, v, &out);
   }, py::arg("out"), py::arg("self"), py::arg("t1"), py::arg("t2"), py::arg("value") = Scalar::from_int(1));
+
+  // torch's overlap checks (core/overlap.h) for writes assembled in Python: the
+  // autograd path of in-place ops, setitem with a number, scatter/index ops with grad.
+  m.def("_assert_no_internal_overlap", [](const Array& out, const std::string& op) {
+    assert_no_internal_overlap(out, op.c_str());
+  }, py::arg("out"), py::arg("op"));
+  m.def("_assert_no_partial_overlap", [](const Array& out, const std::vector<Array>& ins, const std::string& op) {
+    for (const Array& in : ins) assert_no_partial_overlap(out, in, op.c_str());
+  }, py::arg("out"), py::arg("inputs"), py::arg("op"));
+  m.def("_assert_no_overlap", [](const Array& out, const std::vector<Array>& ins, const std::string& op) {
+    for (const Array& in : ins) assert_no_overlap(out, in, op.c_str());
+  }, py::arg("out"), py::arg("inputs"), py::arg("op"));
 }
 
 }  // namespace ember

@@ -9,6 +9,11 @@ void bind_factory(py::module_& m) {
     return arange(start, end, step, dtype, make_device(dt, di));
   }, py::arg("start"), py::arg("end"), py::arg("step"), py::arg("dtype"), py::arg("device_type") = 0,
      py::arg("device_index") = 0);
+  m.def("arange_int64", [](int64_t start, int64_t end, int64_t step, DType dtype, int dt, int di) {
+    py::gil_scoped_release g;
+    return arange_int64(start, end, step, dtype, make_device(dt, di));
+  }, py::arg("start"), py::arg("end"), py::arg("step"), py::arg("dtype"), py::arg("device_type") = 0,
+     py::arg("device_index") = 0);
   m.def("linspace", [](double start, double end, int64_t steps, DType dtype, int dt, int di) {
     py::gil_scoped_release g;
     return linspace(start, end, steps, dtype, make_device(dt, di));

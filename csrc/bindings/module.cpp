@@ -25,6 +25,7 @@ PYBIND11_MODULE(_C, m) {
   });
   bind_array(m);
   bind_runtime(m);
+  bind_grad_mode(m);
   bind_elementwise(m);
   bind_reduce(m);
   bind_gemm(m);

@@ -4,7 +4,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
 #include "cuda_api.h"
+#include "overlap.h"
 #include "parallel.h"
 #include "strided_loop.h"
 
@@ -19,21 +23,18 @@ Shape contiguous_strides(const Shape& shape) {
   int64_t s = 1;
   for (int64_t i = static_cast<int64_t>(shape.size()) - 1; i >= 0; --i) {
     st[i] = s;
-    s *= std::max<int64_t>(shape[i], 1);
+    if (i > 0) s = checked_mul(s, std::max<int64_t>(shape[i], 1), "contiguous_strides");
   }
   return st;
 }
 
-int64_t shape_numel(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t s : shape) n *= s;
-  return n;
-}
+int64_t shape_numel(const Shape& shape) { return checked_numel(shape, "numel"); }
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
   int64_t n = ndim > 0 ? ndim : 1;  // a 0-d array accepts dim 0 and -1
   if (dim < -n || dim >= n)
-    EMBER_FAIL(Index, "[", op, "] dim ", dim, " out of range: expected a dim in [", -n, ", ", n - 1, "]");
+    EMBER_FAIL(Index, "[", op, "] Dimension out of range (expected to be in range of [", -n, ", ", n - 1,
+               "], but got ", dim, ")");
   return dim < 0 ? dim + n : dim;
 }
 
@@ -66,21 +67,48 @@ static void check_shape(const Shape& shape, const char* op) {
     if (s < 0) EMBER_FAIL(Value, "[", op, "] negative dimension in shape ", shape_str(shape));
 }
 
-Array Array::empty(const Shape& shape, DType dtype, Device device) {
-  check_shape(shape, "empty");
-  if (device.is_cuda()) cuda::check_device(device.index, "empty");
-  size_t nbytes = static_cast<size_t>(shape_numel(shape)) * ember::itemsize(dtype);
-  return Array(std::make_shared<Storage>(nbytes, device), shape, contiguous_strides(shape), 0, dtype);
+// RAM + swap of this machine in bytes (0 when unknown). Linux overcommits: a
+// request larger than this can "succeed" and then kill the process on first
+// touch, so such requests are refused up front with a clean error instead.
+static uint64_t host_memory_limit() {
+  static const uint64_t limit = [] {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return uint64_t(0);
+    uint64_t total = static_cast<uint64_t>(pages) * static_cast<uint64_t>(page);
+    struct sysinfo si;
+    if (sysinfo(&si) == 0) total += static_cast<uint64_t>(si.totalswap) * si.mem_unit;
+    return total;
+  }();
+  return limit;
 }
 
-Array Array::zeros(const Shape& shape, DType dtype, Device device) {
-  Array a = empty(shape, dtype, device);
+int64_t checked_alloc_bytes(const Shape& shape, DType dtype, Device device, const char* op) {
+  check_shape(shape, op);
+  const int64_t nbytes = checked_nbytes(shape, ember::itemsize(dtype), op);
+  if (device.is_cpu()) {
+    const uint64_t limit = host_memory_limit();
+    EMBER_CHECK(limit == 0 || static_cast<uint64_t>(nbytes) <= limit, Runtime, "[", op,
+                "] out of memory: tried to allocate ", nbytes, " bytes on the CPU for shape ", shape_str(shape),
+                ", more than this machine's ", limit, " bytes of RAM and swap");
+  }
+  return nbytes;
+}
+
+Array Array::empty(const Shape& shape, DType dtype, Device device, const char* op) {
+  if (device.is_cuda()) cuda::check_device(device.index, op);
+  const int64_t nbytes = checked_alloc_bytes(shape, dtype, device, op);
+  return Array(std::make_shared<Storage>(static_cast<size_t>(nbytes), device), shape, contiguous_strides(shape), 0,
+               dtype);
+}
+
+Array Array::zeros(const Shape& shape, DType dtype, Device device, const char* op) {
+  Array a = empty(shape, dtype, device, op);
   a.zero_();
   return a;
 }
 
-Array Array::full(const Shape& shape, double value, DType dtype, Device device) {
-  Array a = empty(shape, dtype, device);
+Array Array::full(const Shape& shape, double value, DType dtype, Device device, const char* op) {
+  Array a = empty(shape, dtype, device, op);
   a.fill_(value);
   return a;
 }
@@ -118,12 +146,9 @@ Array Array::as_strided(const Shape& shape, const Shape& strides, int64_t offset
   EMBER_CHECK(shape.size() == strides.size(), Value, "[as_strided] shape ", shape_str(shape),
               " and strides ", shape_str(strides), " differ in length");
   EMBER_CHECK(offset >= 0, Value, "[as_strided] negative storage offset ", offset);
-  if (shape_numel(shape) > 0) {
-    int64_t hi = offset, lo = offset;
-    for (size_t i = 0; i < shape.size(); ++i) {
-      if (strides[i] >= 0) hi += (shape[i] - 1) * strides[i];
-      else lo += (shape[i] - 1) * strides[i];
-    }
+  if (checked_numel(shape, "as_strided") > 0) {
+    const StrideExtent ext = checked_extent(shape, strides, offset, "as_strided");
+    const int64_t lo = ext.lo, hi = ext.hi;
     int64_t cap = static_cast<int64_t>(storage_->nbytes() / ember::itemsize(dtype_));
     EMBER_CHECK(lo >= 0 && hi < cap, Value, "[as_strided] view of shape ", shape_str(shape), " strides ",
                 shape_str(strides), " offset ", offset, " reaches outside a storage of ", cap, " elements");
@@ -140,7 +165,7 @@ static Shape infer_size(const Shape& shape, int64_t numel, const char* op, const
       infer = static_cast<int64_t>(i);
     } else {
       EMBER_CHECK(out[i] >= 0, Value, "[", op, "] invalid shape dimension ", out[i], " in ", shape_str(shape));
-      prod *= out[i];
+      prod = checked_mul(prod, out[i], op);
     }
   }
   if (infer >= 0) {
@@ -235,8 +260,8 @@ Array Array::slice(int64_t dim, int64_t start, int64_t stop, int64_t step) const
   start = std::min(std::max<int64_t>(start, 0), n);
   stop = std::min(std::max<int64_t>(stop, start), n);
   Shape s = shape_, st = strides_;
-  s[dim] = (stop - start + step - 1) / step;
-  st[dim] = strides_[dim] * step;
+  s[dim] = stop > start ? (stop - start - 1) / step + 1 : 0;  // no stop - start + step: it can overflow
+  st[dim] = s[dim] > 1 ? checked_mul(strides_[dim], step, "slice") : strides_[dim];
   return Array(storage_, s, st, offset_ + start * strides_[dim], dtype_);
 }
 
@@ -257,7 +282,8 @@ Array Array::narrow(int64_t dim, int64_t start, int64_t length) const {
   dim = wrap_dim(dim, ndim(), "narrow");
   int64_t n = shape_[dim];
   if (start < 0) start += n;
-  EMBER_CHECK(start >= 0 && length >= 0 && start + length <= n, Index, "[narrow] start ", start, " + length ",
+  // length <= n - start, not start + length <= n: the sum could overflow.
+  EMBER_CHECK(start >= 0 && length >= 0 && length <= n - start, Index, "[narrow] start ", start, " + length ",
               length, " exceeds dim ", dim, " of size ", n);
   return slice(dim, start, start + length, 1);
 }
@@ -270,8 +296,11 @@ Array Array::expand(const Shape& shape) const {
   Shape s(n), st(n);
   for (size_t i = 0; i < n; ++i) {
     int64_t want = shape[i];
+    EMBER_CHECK(want >= -1, Runtime, "[expand] the expanded size of the tensor (", want,
+                ") isn't allowed: sizes must be non-negative or -1, got ", shape_str(shape));
     if (i < lead) {
-      EMBER_CHECK(want >= 0, Value, "[expand] -1 is not allowed in a new leading dim: ", shape_str(shape));
+      EMBER_CHECK(want >= 0, Runtime, "[expand] the expanded size of the tensor (", want,
+                  ") isn't allowed in a leading, non-existing dimension ", i, " of ", shape_str(shape));
       s[i] = want;
       st[i] = 0;
       continue;
@@ -283,6 +312,7 @@ Array Array::expand(const Shape& shape) const {
     s[i] = want;
     st[i] = (have == want) ? strides_[i - lead] : 0;
   }
+  checked_numel(s, "expand");
   return Array(storage_, s, st, offset_, dtype_);
 }
 
@@ -310,7 +340,7 @@ Array Array::unsqueeze(int64_t dim) const {
   dim = wrap_dim(dim, ndim() + 1, "unsqueeze");
   check_shape(Shape(ndim() + 1, 0), "unsqueeze");
   Shape s = shape_, st = strides_;
-  int64_t stride = dim < ndim() ? strides_[dim] * shape_[dim] : 1;
+  int64_t stride = dim < ndim() ? checked_mul(strides_[dim], shape_[dim], "unsqueeze") : 1;
   s.insert(s.begin() + dim, 1);
   st.insert(st.begin() + dim, stride);
   return Array(storage_, s, st, offset_, dtype_);
@@ -323,11 +353,11 @@ Array Array::diagonal(int64_t off, int64_t d1, int64_t d2) const {
   EMBER_CHECK(d1 != d2, Value, "[diagonal] dim1 and dim2 must differ, both are ", d1);
   int64_t len, start = offset_;
   if (off >= 0) {
-    len = std::max<int64_t>(std::min(shape_[d1], shape_[d2] - off), 0);
-    if (len > 0) start += off * strides_[d2];
+    len = std::max<int64_t>(std::min(shape_[d1], saturating_sub(shape_[d2], off)), 0);
+    if (len > 0) start = checked_add(start, checked_mul(off, strides_[d2], "diagonal"), "diagonal");
   } else {
-    len = std::max<int64_t>(std::min(shape_[d1] + off, shape_[d2]), 0);
-    if (len > 0) start -= off * strides_[d1];
+    len = std::max<int64_t>(std::min(saturating_add(shape_[d1], off), shape_[d2]), 0);
+    if (len > 0) start = checked_add(start, checked_mul(-off, strides_[d1], "diagonal"), "diagonal");
   }
   Shape s, st;
   for (int64_t i = 0; i < ndim(); ++i)
@@ -336,20 +366,20 @@ Array Array::diagonal(int64_t off, int64_t d1, int64_t d2) const {
       st.push_back(strides_[i]);
     }
   s.push_back(len);
-  st.push_back(strides_[d1] + strides_[d2]);
+  st.push_back(checked_add(strides_[d1], strides_[d2], "diagonal"));
   return Array(storage_, s, st, start, dtype_);
 }
 
 Array Array::flatten(int64_t start_dim, int64_t end_dim) const {
-  if (ndim() == 0) return reshape({1});
-  start_dim = wrap_dim(start_dim, ndim(), "flatten");
+  start_dim = wrap_dim(start_dim, ndim(), "flatten");  // a 0-d array takes dims in [-1, 0]
   end_dim = wrap_dim(end_dim, ndim(), "flatten");
+  if (ndim() == 0) return reshape({1});
   EMBER_CHECK(start_dim <= end_dim, Value, "[flatten] start_dim ", start_dim, " must not be after end_dim ",
               end_dim);
   Shape s;
   for (int64_t i = 0; i < start_dim; ++i) s.push_back(shape_[i]);
   int64_t m = 1;
-  for (int64_t i = start_dim; i <= end_dim; ++i) m *= shape_[i];
+  for (int64_t i = start_dim; i <= end_dim; ++i) m = checked_mul(m, shape_[i], "flatten");
   s.push_back(m);
   for (int64_t i = end_dim + 1; i < ndim(); ++i) s.push_back(shape_[i]);
   return reshape(s);
@@ -358,16 +388,16 @@ Array Array::flatten(int64_t start_dim, int64_t end_dim) const {
 Array Array::unfold(int64_t dim, int64_t size, int64_t step) const {
   int64_t d = wrap_dim(dim, ndim(), "unfold");
   int64_t n = ndim() == 0 ? 1 : shape_[d];
-  EMBER_CHECK(size >= 0 && size <= n, Value, "[unfold] size ", size, " exceeds dim ", d, " of size ", n);
-  EMBER_CHECK(step > 0, Value, "[unfold] step must be positive, got ", step);
+  EMBER_CHECK(size >= 0 && size <= n, Runtime, "[unfold] size ", size, " exceeds dim ", d, " of size ", n);
+  EMBER_CHECK(step > 0, Runtime, "[unfold] step must be positive, got ", step);
   Shape s = shape_, st = strides_;
   if (ndim() == 0) {
     s = {size};
     st = {1};
     return Array(storage_, s, st, offset_, dtype_);
   }
-  s[d] = (n - size) / step + 1;
-  st[d] = strides_[d] * step;
+  s[d] = window_count(n, size, step);
+  st[d] = s[d] > 1 ? checked_mul(strides_[d], step, "unfold") : strides_[d];
   s.push_back(size);
   st.push_back(strides_[d]);
   return Array(storage_, s, st, offset_, dtype_);
@@ -433,6 +463,15 @@ void copy_loop<float, float>(char* const* p, const int64_t* st, int64_t n) {
 
 void copy_cpu(const Array& dst, const Array& src) {
   if (dst.numel() == 0) return;
+  // A source sharing bytes with dst other than element for element is read through
+  // a temporary: the chunks below run in any order, on any thread, so an in-place
+  // overlapping copy would depend on both (NumPy's copyto semantics instead).
+  if (needs_temporary(dst, src)) {
+    Array tmp = Array::empty(dst.shape(), src.dtype(), src.device(), "copy_");
+    copy_cpu(tmp, src);
+    copy_cpu(dst, tmp);
+    return;
+  }
   if (dst.dtype() == src.dtype() && dst.is_contiguous() && src.is_contiguous()) {
     char* d = static_cast<char*>(dst.data_ptr());
     const char* s = static_cast<const char*>(src.data_ptr());
@@ -456,6 +495,16 @@ void copy_cpu(const Array& dst, const Array& src) {
 
 void Array::copy_(const Array& src) const {
   EMBER_CHECK(defined() && src.defined(), Value, "[copy_] undefined array");
+  // torch's copy_: the very same elements are a no-op (even in an expanded view);
+  // otherwise no internal overlap in dst and no partial overlap with src. Other
+  // shared memory (strided views) is read through a temporary (in copy_cpu, and
+  // below for CUDA), so the result never depends on the order of the writes.
+  if (overlap_status(*this, src) == MemOverlapStatus::Full && src.dtype() == dtype_ && src.shape() == shape_) {
+    bump_version();
+    return;
+  }
+  assert_no_internal_overlap(*this, "copy_");
+  assert_no_partial_overlap(*this, src, "copy_");
   Array s = src;
   if (s.shape() != shape_) {
     broadcast_shapes(shape_, s.shape(), "copy_");  // checks compatibility
@@ -467,7 +516,8 @@ void Array::copy_(const Array& src) const {
   if (numel() == 0) return;
   Device dd = device(), sdv = s.device();
   if (dd.is_cpu() && sdv.is_cpu()) return copy_cpu(*this, s);
-  if (dd.is_cuda() && sdv.is_cuda() && dd == sdv) return copy_cuda(*this, s);
+  if (dd.is_cuda() && sdv.is_cuda() && dd == sdv)
+    return copy_cuda(*this, needs_temporary(*this, src) ? s.clone() : s);
   // Across devices: stage through a contiguous array of dst's dtype on the source side.
   Array staged = (s.dtype() == dtype_ && s.is_contiguous()) ? s : [&] {
     Array t = empty(shape_, dtype_, sdv);
@@ -506,8 +556,17 @@ void fill_cpu(const Array& a, double value) {
 void Array::fill_(double value) const {
   bump_version();
   if (numel() == 0) return;
-  if (device().is_cuda()) return fill_cuda(*this, value);
-  EMBER_DISPATCH_ALL(dtype_, "fill_", [&] { fill_cpu<scalar_t>(*this, value); });
+  // torch fills expanded views too; writing each shared location once keeps the
+  // threads from racing on it (and skips the repeats).
+  Array t = *this;
+  if (has_internal_overlap(*this) == MemOverlap::Yes) {
+    Shape s = shape_;
+    for (size_t d = 0; d < s.size(); ++d)
+      if (strides_[d] == 0) s[d] = 1;
+    t = Array(storage_, s, strides_, offset_, dtype_);
+  }
+  if (device().is_cuda()) return fill_cuda(t, value);
+  EMBER_DISPATCH_ALL(dtype_, "fill_", [&] { fill_cpu<scalar_t>(t, value); });
 }
 
 void Array::zero_() const {

@@ -11,6 +11,7 @@
 #include "dtype.h"
 #include "error.h"
 #include "storage.h"
+#include "checked.h"
 
 namespace ember {
 
@@ -22,6 +23,10 @@ Shape contiguous_strides(const Shape& shape);
 int64_t shape_numel(const Shape& shape);
 // Normalises a possibly negative dim against ndim, with a "[op] dim out of range" error.
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+// Bytes of a contiguous `shape` array, checked for int64 overflow and (on the CPU)
+// against the machine's RAM + swap: for ops that size work buffers from an output
+// shape before allocating the output itself.
+int64_t checked_alloc_bytes(const Shape& shape, DType dtype, Device device, const char* op);
 // NumPy broadcasting of two shapes; throws "[op] shapes ... cannot be broadcast".
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);
 
@@ -32,10 +37,11 @@ class Array {
       : storage_(std::move(storage)), shape_(std::move(shape)), strides_(std::move(strides)),
         offset_(offset), dtype_(dtype) {}
 
-  // Uninitialised, contiguous.
-  static Array empty(const Shape& shape, DType dtype, Device device = Device{});
-  static Array zeros(const Shape& shape, DType dtype, Device device = Device{});
-  static Array full(const Shape& shape, double value, DType dtype, Device device = Device{});
+  // Uninitialised, contiguous. `op` names the caller in size/memory errors.
+  static Array empty(const Shape& shape, DType dtype, Device device = Device{}, const char* op = "empty");
+  static Array zeros(const Shape& shape, DType dtype, Device device = Device{}, const char* op = "zeros");
+  static Array full(const Shape& shape, double value, DType dtype, Device device = Device{},
+                    const char* op = "full");
   // A 0-d array holding one value.
   static Array scalar(double value, DType dtype, Device device = Device{});
 
@@ -49,7 +55,7 @@ class Array {
   int64_t numel() const { return shape_numel(shape_); }
   int64_t size(int64_t d) const { return shape_[wrap_dim(d, ndim(), "size")]; }
   int64_t itemsize() const { return ember::itemsize(dtype_); }
-  int64_t nbytes() const { return numel() * itemsize(); }
+  int64_t nbytes() const { return checked_mul(numel(), itemsize(), "nbytes"); }
   const std::shared_ptr<Storage>& storage() const { return storage_; }
   bool is_contiguous() const;
   // True when the elements cover one dense block in some order (any permutation).

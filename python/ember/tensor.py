@@ -18,7 +18,8 @@ from ._device import CPU, as_device, device, from_array
 from ._dtype import FROM_C, as_dtype, bool_, float32, get_default_dtype, int64, to_numpy_dtype
 from .autograd import engine as _engine
 from .autograd import function as _function
-from .autograd.grad_mode import _state
+from .autograd import grad_mode as _grad_mode
+from .autograd.grad_mode import _inf_ever, _state
 
 __all__ = ["Tensor", "Size", "register_methods"]
 
@@ -46,7 +47,9 @@ class Size(tuple):
 class Tensor:
     """An n-dimensional array with autograd, PyTorch's ``torch.Tensor`` API."""
 
-    __slots__ = ("_a", "requires_grad", "grad", "grad_fn", "_output_nr", "_accum", "_hooks", "_vbase", "__weakref__")
+    # _inf is set only on tensors made in inference mode (read through _is_inference).
+    __slots__ = ("_a", "requires_grad", "grad", "grad_fn", "_output_nr", "_accum", "_hooks", "_vbase", "_inf",
+                 "__weakref__")
 
     def __new__(cls, *args, **kwargs):
         # Tensor(data) / Tensor(2, 3) / Tensor(): like torch.Tensor, float32 by default.
@@ -163,7 +166,12 @@ class Tensor:
             self._accum = weakref.ref(acc)
         return acc
 
+    def is_inference(self):
+        return _is_inference(self)
+
     def requires_grad_(self, requires_grad=True):
+        if requires_grad and _inf_ever[0] and not _state[1] and _is_inference(self):
+            raise RuntimeError("Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed "
@@ -175,7 +183,10 @@ class Tensor:
         return self
 
     def detach(self):
-        return _wrap(self._a)
+        t = _wrap(self._a)
+        if _inf_ever[0] and _is_inference(self):
+            t._inf = True
+        return t
 
     def detach_(self):
         self.grad_fn = None
@@ -338,7 +349,7 @@ def _rebuild(arr, dtype_name, dev, requires_grad):
 def _C_wrap_dim(dim, ndim, op):
     n = ndim if ndim > 0 else 1
     if not -n <= dim < n:
-        raise IndexError(f"[{op}] dim {dim} out of range: expected a dim in [{-n}, {n - 1}]")
+        raise IndexError(f"[{op}] Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else dim
 
 
@@ -353,6 +364,56 @@ def _wrap(arr, requires_grad=False):
     t._hooks = None
     t._vbase = None
     return t
+
+
+def _wrap_marking(arr, requires_grad=False):
+    """_wrap while some thread is in inference mode: also marks inference tensors."""
+    t = _new(Tensor)
+    t._a = arr
+    t.requires_grad = requires_grad
+    t.grad = None
+    t.grad_fn = None
+    t._output_nr = 0
+    t._accum = None
+    t._hooks = None
+    t._vbase = None
+    if _state[1]:
+        t._inf = True
+    return t
+
+
+_WRAP_PLAIN = _wrap.__code__
+
+
+def _inference_active(on):
+    # Every op calls _wrap, which modules import by name, so inference marking swaps the
+    # function's code instead of adding a test to it: the common path stays as fast as
+    # before, and the marking code checks the per-thread flag itself.
+    _wrap.__code__ = _wrap_marking.__code__ if on else _WRAP_PLAIN
+
+
+_grad_mode._on_inference_active = _inference_active
+
+
+def _check_inplace_inference(t):
+    """In-place ops call this (when ``_inf_ever[0]``): inference tensors change only in inference mode."""
+    if not _state[1] and _is_inference(t):
+        raise RuntimeError(
+            "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a clone to get "
+            "a normal tensor before doing inplace update.See https://github.com/pytorch/rfcs/pull/17 for more "
+            "details."
+        )
+
+
+def _is_inference(t):
+    """True for a tensor made in inference mode, or a view or detach of one."""
+    if not _inf_ever[0]:
+        return False
+    try:
+        return t._inf
+    except AttributeError:
+        vb = t._vbase
+        return vb is not None and vb[0] is not t and _is_inference(vb[0])
 
 
 def needs_grad(*xs):
@@ -398,5 +459,12 @@ def _ones_like(t):
 _function._bind(Tensor, _wrap, _zeros_meta, _FLOAT_C)
 _engine._wrap = _wrap
 _engine._add = lambda a, b: _C.add(a, b)
+_engine._add_out = lambda out, a, b: _C.add_out(out, a, b, 1)
+_engine._cast = lambda g, dt: g.to(FROM_C[dt])
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+               "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+               "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+_engine._type_name = lambda t: ("ember.cuda." if t._a.device_type == 1 else "ember.") + _TYPE_NAMES.get(
+    t.dtype.name, "Tensor")
 _engine._sum_to_shape = sum_to_shape
 _engine._ones_like = _ones_like

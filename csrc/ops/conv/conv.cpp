@@ -14,6 +14,7 @@
 
 #include <algorithm>
 
+#include "core/checked.h"
 #include "core/cpu_features.h"
 #include "ops/conv/conv_kernels.h"
 
@@ -108,6 +109,15 @@ Shape as4d(const Shape& s) {
 
 Array prep(const Array& a, DType cd) { return a.to(cd).contiguous(); }
 
+// in + lo + hi and dilation * (k - 1) + 1, overflow-checked: user-given pads,
+// dilations and kernel sizes can be anything up to int64.
+int64_t padded_extent(int64_t in, int64_t lo, int64_t hi, const std::string& op) {
+  return checked_add(checked_add(in, lo, op.c_str()), hi, op.c_str());
+}
+int64_t dilated_span(int64_t k, int64_t dilation, const std::string& op) {
+  return checked_add(checked_mul(dilation, k - 1, op.c_str()), 1, op.c_str());
+}
+
 // Geometry of a convolution of x (shape xs) by w (shape ws); padding is (begin, end)
 // per spatial dim.
 Geom make_geom(const Shape& xs, const Shape& ws, const IntList& stride, const IntList& padding,
@@ -131,8 +141,8 @@ Geom make_geom(const Shape& xs, const Shape& ws, const IntList& stride, const In
   g.pl = padding[one ? 0 : 2];
   g.pr = padding[one ? 1 : 3];
   g.groups = groups;
-  g.Ho = (g.H + g.pt + g.pb - g.dh * (g.KH - 1) - 1) / g.sh + 1;
-  g.Wo = (g.W + g.pl + g.pr - g.dw * (g.KW - 1) - 1) / g.sw + 1;
+  g.Ho = window_count(padded_extent(g.H, g.pt, g.pb, "conv"), dilated_span(g.KH, g.dh, "conv"), g.sh);
+  g.Wo = window_count(padded_extent(g.W, g.pl, g.pr, "conv"), dilated_span(g.KW, g.dw, "conv"), g.sw);
   return g;
 }
 
@@ -242,17 +252,30 @@ Geom conv_geom(const Shape& xs, const Shape& ws, const IntList& stride, const In
               shape_str(ws));
   EMBER_CHECK(ws[0] % groups == 0, Runtime, "[", op, "] expected weight's out_channels (", ws[0],
               ") divisible by groups=", groups, ", got weight of shape ", shape_str(ws));
-  EMBER_CHECK(xs[1] == ws[1] * groups, Runtime, "[", op, "] expected input with ", ws[1] * groups,
+  EMBER_CHECK(xs[1] == checked_mul(ws[1], groups, op.c_str()), Runtime, "[", op, "] expected input with ",
+              ws[1] * groups,
               " channels (weight of shape ", shape_str(ws), ", groups=", groups, "), got input of shape ",
               shape_str(xs));
   for (int64_t d = 0; d < nsp; ++d) {
     const int64_t in = xs[2 + d], k = ws[2 + d];
-    const int64_t padded = in + padding[2 * d] + padding[2 * d + 1], span = dilation[d] * (k - 1) + 1;
+    const int64_t padded = padded_extent(in, padding[2 * d], padding[2 * d + 1], op);
+    const int64_t span = dilated_span(k, dilation[d], op);
     EMBER_CHECK(in > 0 && padded >= span, Runtime, "[", op, "] kernel of size ", span, " (dilated) at spatial dim ",
                 d, " is larger than the padded input size ", padded, ": input of shape ", shape_str(xs),
                 ", weight of shape ", shape_str(ws), ", padding=", list_str(padding));
   }
   return make_geom(xs, ws, stride, padding, dilation, groups);
+}
+
+// The kernels copy each padded image into a (C, Hp, Wp) scratch window; with a huge
+// padding that window alone overflows or exceeds memory, so its size is checked here
+// (a clean "[op] ..." error instead of a wrapped allocation).
+void check_window_scratch(const Geom& g, DType cd, const std::string& op) {
+  if (!g.padded()) return;
+  const char* o = op.c_str();
+  const int64_t hp = padded_extent(g.H, g.pt, g.pb, op), wp = padded_extent(g.W, g.pl, g.pr, op);
+  if (hp <= 0 || wp <= 0) return;
+  checked_alloc_bytes({g.C, hp, wp}, cd, cpu_device(), o);
 }
 
 }  // namespace
@@ -269,8 +292,9 @@ Array conv_forward(const Array& x, const Array& w, const std::optional<Array>& b
   check_bias(bias, x, w.shape()[0], op);
   const Geom g = conv_geom(x.shape(), w.shape(), stride, padding, dilation, groups, op);
   const DType cd = compute_dtype(x.dtype());
+  check_window_scratch(g, cd, op);
   Array xc = prep(x, cd), wc = prep(w, cd), bc = bias ? prep(*bias, cd) : Array();
-  Array y = Array::empty(out_shape(g, nsp == 1), cd, x.device());
+  Array y = Array::empty(out_shape(g, nsp == 1), cd, x.device(), op.c_str());
   with_type(cd, [&](auto tag) {
     using T = decltype(tag);
     run_forward<T>(g, xc.data<T>(), wc.data<T>(), bias ? bc.data<T>() : nullptr, y.data<T>());
@@ -295,6 +319,7 @@ Array conv_backward_input(const Array& gy, const Array& w, const IntList& input_
   EMBER_CHECK(gy.shape() == ys, Runtime, "[", op, "] expected grad_output of shape ", shape_str(ys), ", got ",
               shape_str(gy.shape()));
   const DType cd = compute_dtype(gy.dtype());
+  check_window_scratch(g, cd, op);
   Array gc = prep(gy, cd), wc = prep(w, cd);
   Array gx = Array::empty(Shape(input_shape.begin(), input_shape.end()), cd, gy.device());
   with_type(cd, [&](auto tag) {
@@ -325,6 +350,7 @@ std::vector<Array> conv_backward_weight(const Array& gy, const Array& x, const I
   EMBER_CHECK(gy.shape() == ys, Runtime, "[", op, "] expected grad_output of shape ", shape_str(ys), ", got ",
               shape_str(gy.shape()));
   const DType cd = compute_dtype(x.dtype());
+  check_window_scratch(g, cd, op);
   Array gc = prep(gy, cd), xc = prep(x, cd);
   Array gw = Array::empty(ws, cd, x.device());
   Array gb = bias_grad ? Array::empty({g.O}, cd, x.device()) : Array();
@@ -360,14 +386,18 @@ Array conv_transpose_forward(const Array& x, const Array& w, const std::optional
                 "] output_padding must be non-negative and smaller than either stride or dilation, got output_padding=",
                 list_str(output_padding), ", stride=", list_str(stride), ", dilation=", list_str(dilation));
   }
-  const int64_t cout = ws[1] * groups;
+  const int64_t cout = checked_mul(ws[1], groups, op.c_str());
   check_bias(bias, x, cout, op);
   // The equivalent convolution maps the output (N, cout, out...) to x.
   Shape ys{x.shape()[0], cout};
   IntList pad2;
   for (int64_t d = 0; d < nsp; ++d) {
     const int64_t in = x.shape()[2 + d];
-    const int64_t out = (in - 1) * stride[d] - 2 * padding[d] + dilation[d] * (ws[2 + d] - 1) + output_padding[d] + 1;
+    // (in - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1, checked.
+    const char* o = op.c_str();
+    int64_t out = checked_mul(std::max<int64_t>(in - 1, 0), stride[d], o);
+    out = checked_add(out, -checked_mul(2, padding[d], o), o);
+    out = checked_add(out, checked_add(dilated_span(ws[2 + d], dilation[d], op), output_padding[d], o), o);
     EMBER_CHECK(in > 0 && out >= 0, Runtime, "[", op, "] input of shape ", shape_str(x.shape()),
                 " gives a negative output size ", out, " at spatial dim ", d, " (weight of shape ", shape_str(ws),
                 ", stride=", list_str(stride), ", padding=", list_str(padding), ")");
@@ -375,10 +405,11 @@ Array conv_transpose_forward(const Array& x, const Array& w, const std::optional
     pad2.push_back(padding[d]);
     pad2.push_back(padding[d] - output_padding[d]);
   }
-  Array y = Array::empty(ys, x.dtype(), x.device());
+  Array y = Array::empty(ys, x.dtype(), x.device(), op.c_str());
   if (y.numel() == 0) return y;  // PyTorch allows an empty output (size 0)
   Geom g = make_geom(ys, ws, stride, pad2, dilation, groups);
   const DType cd = compute_dtype(x.dtype());
+  check_window_scratch(g, cd, op);
   Array xc = prep(x, cd), wc = prep(w, cd), bc = bias ? prep(*bias, cd) : Array();
   if (cd != x.dtype()) y = Array::empty(ys, cd, x.device());
   with_type(cd, [&](auto tag) {

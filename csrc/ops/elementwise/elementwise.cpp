@@ -7,6 +7,10 @@
 // stride-0 operand pointing at a stack buffer, and StridedLoop<3> feeds runs to the
 // kernel chosen for simd_level(). 16-bit floats compute in float32. Same-shape,
 // same-dtype contiguous float inputs skip all of that (the hot path of `a + b`).
+// A write (out=, in-place) first runs torch's overlap checks (core/overlap.h); an
+// input sharing memory with out in a layout the checks cannot clear (strided views)
+// makes the op compute into a temporary, so no thread reads an element another
+// thread already overwrote.
 #include "elementwise.h"
 
 #include <cmath>
@@ -14,6 +18,7 @@
 #include <limits>
 
 #include "core/cpu_features.h"
+#include "core/overlap.h"
 #include "core/strided_loop.h"
 
 #include "elementwise_cuda.h"
@@ -232,6 +237,8 @@ static Array binary_general(BOp op, const Operand& A, const Operand& B, const Ar
   EMBER_CHECK(A.arr || B.arr, Type, "[", name, "] expected at least one tensor operand, got two numbers");
   Operand ops[2] = {A, B};
   Device dev = ew::common_device(name, ops, 2);
+  // Overlap checks come first, as in torch (before shape and dtype checks).
+  const bool via_tmp = out && out->defined() && check_write(*out, {A.arr, B.arr}, name);
   DType rt = result_type(ops, 2);
   DType cdt = rt, odt = rt;
   BOp kop = op;
@@ -297,7 +304,8 @@ static Array binary_general(BOp op, const Operand& A, const Operand& B, const Ar
       cuda_ops::binary("mul", scaled, xb, al);
       xb = scaled;
     }
-    Array res = (out && out->dtype() == kodt && out->is_contiguous()) ? *out : Array::empty(shape, kodt, dev);
+    Array res = (out && !via_tmp && out->dtype() == kodt && out->is_contiguous()) ? *out
+                                                                                 : Array::empty(shape, kodt, dev);
     cuda_ops::binary(op_name(kop), res, xa, xb);
     return finish(res, odt, out);
   }
@@ -312,7 +320,7 @@ static Array binary_general(BOp op, const Operand& A, const Operand& B, const Ar
     ew::store_scalar(alpha, kdt, pbuf);
     params = pbuf;
   }
-  Array res = (out && out->dtype() == kodt) ? *out : Array::empty(shape, kodt, dev);
+  Array res = (out && !via_tmp && out->dtype() == kodt) ? *out : Array::empty(shape, kodt, dev);
   run_binary(fn, res, ka, abuf, kb, bbuf, params);
   return finish(res, odt, out);
 }
@@ -380,6 +388,7 @@ Array unary_impl(UOp op, const Array& a, const Array* out, const double* params)
       return r;
     }
   }
+  const bool via_tmp = out && out->defined() && check_write(*out, {&a}, name);
   DType cdt = dt, odt = dt;
   switch (kind_of(op)) {
     case UKind::Float:
@@ -416,7 +425,9 @@ Array unary_impl(UOp op, const Array& a, const Array* out, const double* params)
   if (a.device().is_cuda()) {
     EMBER_CHECK(!params, Runtime, "[", name, "] is not implemented on CUDA yet");
     Array in = a.to(kdt);
-    Array res = (out && out->dtype() == kodt && out->is_contiguous()) ? *out : Array::empty(a.shape(), kodt, a.device());
+    Array res = (out && !via_tmp && out->dtype() == kodt && out->is_contiguous())
+                    ? *out
+                    : Array::empty(a.shape(), kodt, a.device());
     cuda_ops::unary(name, res, in);
     return finish(res, odt, out);
   }
@@ -426,7 +437,7 @@ Array unary_impl(UOp op, const Array& a, const Array* out, const double* params)
   if (params)
     for (int i = 0; i < 3; ++i) ew::store_scalar(Scalar::from_double(params[i]), kdt, pbuf + i * itemsize(kdt));
   Array in = a.to(kdt);
-  Array res = (out && out->dtype() == kodt) ? *out : Array::empty(a.shape(), kodt);
+  Array res = (out && !via_tmp && out->dtype() == kodt) ? *out : Array::empty(a.shape(), kodt);
   run_unary(fn, res, in, params ? pbuf : nullptr);
   return finish(res, odt, out);
 }
@@ -442,6 +453,8 @@ Array unary(UOp op, const Array& a, const Array* out) {
 Array clamp(const Array& a, const std::optional<Operand>& lo, const std::optional<Operand>& hi, const Array* out) {
   EMBER_CHECK(lo || hi, Value, "[clamp] at least one of 'min' or 'max' must not be None");
   EMBER_CHECK(a.defined(), Value, "[clamp] undefined array");
+  if (out && out->defined())
+    check_write(*out, {&a, lo && lo->arr ? lo->arr : nullptr, hi && hi->arr ? hi->arr : nullptr}, "clamp");
   const bool tensor_bound = (lo && !lo->is_scalar()) || (hi && !hi->is_scalar());
   Operand ops[3];
   int n = 0;

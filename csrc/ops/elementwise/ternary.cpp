@@ -7,6 +7,7 @@
 // On CUDA, lerp/addcmul/addcdiv are composed from the binary CUDA kernels.
 #include <cstring>
 
+#include "core/overlap.h"
 #include "core/strided_loop.h"
 #include "elementwise.h"
 
@@ -98,6 +99,7 @@ Array ternary(TOp op, const char* name, const Operand& X, const Operand& Y, cons
               const Array* out) {
   Operand ops[3] = {X, Y, Z};
   Device dev = ew::common_device(name, ops, 3);
+  const bool via_tmp = out && out->defined() && check_write(*out, {X.arr, Y.arr, Z.arr}, name);
   DType rt;
   if (op == TOp::lerp) {
     rt = X.arr->dtype();
@@ -137,7 +139,7 @@ Array ternary(TOp op, const char* name, const Operand& X, const Operand& Y, cons
   else ew::store_scalar(Z.s, kdt, zbuf);
   Src sx = make_src(Operand(cx), nullptr, shape), sy = make_src(Operand(cy), nullptr, shape);
   Src sz = Z.arr ? make_src(Operand(cz), nullptr, shape) : make_src(Z, zbuf, shape);
-  Array res = (out && out->dtype() == kdt) ? *out : Array::empty(shape, kdt);
+  Array res = (out && !via_tmp && out->dtype() == kdt) ? *out : Array::empty(shape, kdt);
   auto go = [&](auto tag) {
     using T = decltype(tag);
     T v{};
@@ -167,6 +169,7 @@ Array where(const Array& cond, const Operand& A, const Operand& B, const Array* 
               dtype_name(cond.dtype()));
   Operand ops[3] = {Operand(cond), A, B};
   Device dev = ew::common_device("where", ops, 3);
+  const bool via_tmp = out && out->defined() && check_write(*out, {&cond, A.arr, B.arr}, "where");
   Operand ab[2] = {A, B};
   DType rt = result_type(ab, 2);
   Shape shape = broadcast3("where", ops);
@@ -179,7 +182,7 @@ Array where(const Array& cond, const Operand& A, const Operand& B, const Array* 
   Src sc = make_src(ops[0], nullptr, shape);
   Src sa = A.arr ? make_src(Operand(ca), nullptr, shape) : make_src(A, abuf, shape);
   Src sb = B.arr ? make_src(Operand(cb), nullptr, shape) : make_src(B, bbuf, shape);
-  Array res = (out && out->dtype() == rt) ? *out : Array::empty(shape, rt);
+  Array res = (out && !via_tmp && out->dtype() == rt) ? *out : Array::empty(shape, rt);
   switch (itemsize(rt)) {
     case 1: where_kernel<uint8_t>(res, sc, sa, sb); break;
     case 2: where_kernel<uint16_t>(res, sc, sa, sb); break;

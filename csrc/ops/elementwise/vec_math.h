@@ -27,7 +27,10 @@ static inline float sel(bool c, float a, float b) {
 // 2^n for n in [-252, 254] as two normal-range factors (covers subnormal results).
 static inline float ldexp_split(float p, int32_t n) {
   int32_t n1 = n >> 1, n2 = n - n1;
-  return p * bits_to_f((n1 + 127) << 23) * bits_to_f((n2 + 127) << 23);
+  // Shift as unsigned: a NaN input makes n INT_MIN, and << of a negative int is UB
+  // (UBSan reports it); the bits, and so the NaN result, are the same.
+  return p * bits_to_f(static_cast<int32_t>(static_cast<uint32_t>(n1 + 127) << 23)) *
+         bits_to_f(static_cast<int32_t>(static_cast<uint32_t>(n2 + 127) << 23));
 }
 
 // e^x, x in (-104, 88.7228] reduced as x = n ln2 + r, |r| <= ln2/2.
@@ -161,7 +164,8 @@ static inline double exp(double x) {
   p = p * r + 0.5;
   p = p * (r * r) + r + 1.0;
   int64_t n1 = static_cast<int64_t>(static_cast<uint64_t>(ni + 1100) >> 1) - 550, n2 = ni - n1;
-  double y = p * bits_to_d((n1 + 1023) << 52) * bits_to_d((n2 + 1023) << 52);
+  double y = p * bits_to_d(static_cast<int64_t>(static_cast<uint64_t>(n1 + 1023) << 52)) *
+             bits_to_d(static_cast<int64_t>(static_cast<uint64_t>(n2 + 1023) << 52));
   y = sel(x > hi, std::numeric_limits<double>::infinity(), y);
   y = sel(x < lo, 0.0, y);
   return y;  // NaN flows through xc, n and p

@@ -140,7 +140,7 @@ std::tuple<Array, Array, Array> embedding_bag(const Array& weight_in, const Arra
   const Bags g = check_bags(indices, offsets, V);
   const auto psw = check_psw(psw_in, weight, g.L, mode_in);
   const BagMode mode = static_cast<BagMode>(mode_in);
-  Array out = Array::empty({g.B, D}, weight.dtype(), weight.device());
+  Array out = Array::empty({g.B, D}, weight.dtype(), weight.device(), "embedding_bag");
   Array bag_size = Array::empty({g.B}, DType::Int64);
   Array argmax = Array::empty({mode == BagMode::Max ? g.B : 0, mode == BagMode::Max ? D : 0}, DType::Int64);
   const int64_t pad = padding_idx < 0 ? kNoPadding : padding_idx;
@@ -169,7 +169,7 @@ Array embedding_bag_backward(const Array& grad_in, const Array& indices_in, cons
                 "[embedding_bag] max-mode backward needs the forward's (", g.B, ", ", D, ") argmax");
   const Array bs = bag_size.to(DType::Int64).contiguous();
   const Array am = argmax.to(DType::Int64).contiguous();
-  Array gw = Array::zeros({num_weights, D}, grad.dtype(), grad.device());
+  Array gw = Array::zeros({num_weights, D}, grad.dtype(), grad.device(), "embedding_bag_backward");
   const int64_t pad = padding_idx < 0 ? kNoPadding : padding_idx;
   EMBER_DISPATCH_FLOAT(grad.dtype(), "embedding_bag_backward", [&] {
     bag_backward<scalar_t>(g, grad.data<scalar_t>(), D, mode, psw ? psw->data<scalar_t>() : nullptr, pad,

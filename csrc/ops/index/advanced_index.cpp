@@ -8,8 +8,12 @@
 // with 0 strides on B's dims, offsets with 0 strides on the other dims).
 // index_put_ with accumulate runs serially, since repeated indices would race
 // (as PyTorch's CPU kernel does); plain assignment runs in parallel.
+// index_put_ first runs torch's overlap checks: the values and indices must not
+// share elements with self (a one-element value with one bool mask is torch's
+// masked_fill_ path, which checks the mask for partial overlap only).
 #include <cstring>
 
+#include "core/overlap.h"
 #include "index.h"
 #include "index_util.h"
 
@@ -140,6 +144,25 @@ void plan_strides(const Plan& pl, const Array& self, int64_t* s_self, int64_t* s
   }
 }
 
+// torch's _index_put_impl_ checks (an expanded self is only deprecated there).
+void check_put_overlap(const Array& self, const std::vector<std::optional<Array>>& indices, const Array& values,
+                       bool accumulate) {
+  const Array* mask = nullptr;
+  int n_index = 0;
+  for (const auto& ix : indices)
+    if (ix) {
+      ++n_index;
+      if (ix->dtype() == DType::Bool || ix->dtype() == DType::UInt8) mask = &*ix;
+    }
+  if (!accumulate && n_index == 1 && mask && values.numel() == 1) {
+    assert_no_partial_overlap(self, *mask, "index_put_");
+    return;
+  }
+  assert_no_overlap(self, values, "index_put_");
+  for (const auto& ix : indices)
+    if (ix) assert_no_overlap(self, *ix, "index_put_");
+}
+
 }  // namespace
 
 Array index(const Array& self, const std::vector<std::optional<Array>>& indices) {
@@ -168,9 +191,10 @@ void index_put_(const Array& self, const std::vector<std::optional<Array>>& indi
                 bool accumulate) {
   idx::check_cpu(self, "index_put_");
   idx::check_same_device(self, values_in, "index_put_");
+  check_put_overlap(self, indices, values_in, accumulate);
   Plan pl = make_plan(self, indices, "index_put_");
   Array values = values_in.to(self.dtype());
-  if (values.storage() == self.storage()) values = values.clone();  // x[i] = x[j] reads before writing
+  if (needs_temporary(self, values)) values = values.clone();  // read every value before any write
   while (values.ndim() > static_cast<int64_t>(pl.out_shape.size()) && values.shape()[0] == 1) values = values.squeeze(0);
   bool ok = values.ndim() <= static_cast<int64_t>(pl.out_shape.size());
   for (int64_t i = 0; ok && i < values.ndim(); ++i) {

@@ -6,6 +6,7 @@
 // then write each chunk's hits (in parallel).
 #include <vector>
 
+#include "core/overlap.h"
 #include "index.h"
 #include "index_util.h"
 
@@ -27,12 +28,15 @@ inline int64_t chunk_begin(int64_t n, int64_t c, int64_t nc) { return n * c / nc
 
 }  // namespace
 
-void masked_fill_(const Array& self, const Array& mask, double value) {
-  idx::check_same_device(self, mask, "masked_fill_");
-  check_mask(mask, "masked_fill_");
-  Shape b = broadcast_shapes(self.shape(), mask.shape(), "masked_fill_");
-  EMBER_CHECK(b == self.shape(), Value, "[masked_fill_] mask of shape ", shape_str(mask.shape()),
+void masked_fill_(const Array& self, const Array& mask_in, double value) {
+  idx::check_same_device(self, mask_in, "masked_fill_");
+  check_mask(mask_in, "masked_fill_");
+  Shape b = broadcast_shapes(self.shape(), mask_in.shape(), "masked_fill_");
+  EMBER_CHECK(b == self.shape(), Value, "[masked_fill_] mask of shape ", shape_str(mask_in.shape()),
               " cannot be broadcast to self of shape ", shape_str(self.shape()));
+  // torch: an expanded self is allowed here (deprecated), a mask sharing part of self is not.
+  assert_no_partial_overlap(self, mask_in, "masked_fill_");
+  const Array mask = needs_temporary(self, mask_in) ? mask_in.clone() : mask_in;
   self.bump_version();
   if (self.numel() == 0) return;
   int64_t sa[kMaxDims], sm[kMaxDims];

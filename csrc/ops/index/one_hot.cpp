@@ -37,7 +37,7 @@ Array one_hot(const Array& self, int64_t num_classes) {
               num_classes, ", got ", hi);
   Shape shape = self.shape();
   shape.push_back(num_classes);
-  Array out = Array::zeros(shape, DType::Int64, self.device());
+  Array out = Array::zeros(shape, DType::Int64, self.device(), "one_hot");
   int64_t* po = out.data<int64_t>();
   idx::dispatch_index(lab.dtype(), [&](auto it) {
     using I = decltype(it);

@@ -6,11 +6,13 @@
 // touch the same element of self, so lines run in parallel without races even
 // when indices repeat (scatter_add, index_add with duplicates). index_add_ is the
 // same kernel with a 1-D index viewed with 0 strides off `dim`.
-// Indices are range-checked before anything is written.
+// Indices are range-checked before anything is written, and self is checked for
+// overlap with itself, index and src (torch's rules, core/overlap.h).
 #include <cmath>
 #include <limits>
 #include <type_traits>
 
+#include "core/overlap.h"
 #include "index.h"
 #include "index_util.h"
 
@@ -114,6 +116,17 @@ void run_scatter(const Array& self, int64_t dim, const Array& index, const Array
   });
 }
 
+// torch's overlap checks before a scatter-like write: self must not overlap itself,
+// nor share elements with index or src. Index/src sharing memory in a layout the
+// checks cannot clear (strided views) are read through copies.
+void check_scatter_write(const Array& self, Array& index, Array* src, const char* op) {
+  assert_no_internal_overlap(self, op);
+  assert_no_overlap(self, index, op);
+  if (src) assert_no_overlap(self, *src, op);
+  if (needs_temporary(self, index)) index = index.clone();
+  if (src && needs_temporary(self, *src)) *src = src->clone();
+}
+
 // Shared checks of scatter-like ops; returns the wrapped dim. src may be 0-d (a value).
 int64_t check_scatter(const Array& self, int64_t dim, const Array& index, const Array& src, const char* op) {
   idx::check_same_device(self, index, op);
@@ -167,6 +180,7 @@ void scatter_(const Array& self_in, int64_t dim, const Array& index_in, const Ar
   Array index = (z && index_in.ndim() == 0) ? index_in.reshape({1}) : index_in;
   Array src = (z && src_in.ndim() == 0) ? src_in.reshape({1}) : src_in;
   dim = check_scatter(self, dim, index, src, "scatter");
+  check_scatter_write(self, index, &src, "scatter");
   self_in.bump_version();
   run_scatter(self, dim, index, src, red, 1.0, "scatter");
 }
@@ -178,6 +192,7 @@ void scatter_value_(const Array& self_in, int64_t dim, const Array& index_in, do
   Array index = (z && index_in.ndim() == 0) ? index_in.reshape({1}) : index_in;
   Array src = Array::scalar(value, self.dtype(), self.device());
   dim = check_scatter(self, dim, index, src, "scatter");
+  check_scatter_write(self, index, nullptr, "scatter");
   self_in.bump_version();
   run_scatter(self, dim, index, src, red, 1.0, "scatter");
 }
@@ -197,6 +212,7 @@ void scatter_reduce_(const Array& self_in, int64_t dim, const Array& index_in, c
   Array src = (z && src_in.ndim() == 0) ? src_in.reshape({1}) : src_in;
   dim = check_scatter(self, dim, index, src, "scatter_reduce");
   EMBER_CHECK(src.ndim() == self.ndim(), Value, "[scatter_reduce] src must be a tensor of self's rank");
+  check_scatter_write(self, index, &src, "scatter_reduce");
   self_in.bump_version();
   if (!include_self) run_scatter(self, dim, index, identity_of(self, red), Red::Assign, 1.0, "scatter_reduce");
   run_scatter(self, dim, index, src, red, 1.0, "scatter_reduce");
@@ -242,6 +258,7 @@ void index_add_(const Array& self_in, int64_t dim, const Array& index_in, const 
                 "[index_add] source of shape ", shape_str(source_in.shape()), " does not match self of shape ",
                 shape_str(self_in.shape()), " with ", index.numel(), " indices along dim ", dim);
   idx::check_range(index, self.shape()[dim], false, op, dim);
+  check_scatter_write(self, index, &source, op);
   self_in.bump_version();
   Shape ist(source.ndim(), 0);
   ist[dim] = index.strides()[0];

@@ -11,6 +11,8 @@
 
 #include <algorithm>
 
+#include "core/checked.h"
+
 namespace ember {
 namespace {
 
@@ -45,7 +47,12 @@ std::vector<DimPad> dim_pads(const Shape& shape, const std::vector<int64_t>& pad
               " for input of shape ", shape_str(shape));
   std::vector<DimPad> p(static_cast<size_t>(nd), DimPad{0, 0});
   const int64_t k = static_cast<int64_t>(pad.size()) / 2;
-  for (int64_t i = 0; i < k; ++i) p[nd - 1 - i] = {pad[2 * i], pad[2 * i + 1]};
+  for (int64_t i = 0; i < k; ++i) {
+    const int64_t d = nd - 1 - i;
+    p[d] = {pad[2 * i], pad[2 * i + 1]};
+    // in + lo + hi must fit in int64; every later sum of these three then does too.
+    checked_add(checked_add(shape[d], p[d].lo, "pad"), p[d].hi, "pad");
+  }
   return p;
 }
 
@@ -122,7 +129,7 @@ std::vector<int64_t> index_map(int64_t in, int64_t lo, int64_t hi, Mode mode) {
 
 Shape padded_shape(const Shape& shape, const std::vector<DimPad>& p) {
   Shape out = shape;
-  for (size_t d = 0; d < shape.size(); ++d) out[d] = shape[d] + p[d].lo + p[d].hi;
+  for (size_t d = 0; d < shape.size(); ++d) out[d] = checked_add(checked_add(shape[d], p[d].lo, "pad"), p[d].hi, "pad");
   return out;
 }
 
@@ -137,7 +144,7 @@ Array constant_pad(const Array& x, const std::vector<int64_t>& pad, double value
     EMBER_CHECK(kept >= 0, Runtime, "[pad] negative padding (", p[d].lo, ", ", p[d].hi, ") at dim ", d,
                 " crops more than the input size ", x.shape()[d], " of input of shape ", shape_str(x.shape()));
   }
-  Array y = Array::full(out, value, x.dtype(), x.device());
+  Array y = Array::full(out, value, x.dtype(), x.device(), "pad");
   Array dst = y, src = x;
   bool empty = false;
   for (size_t d = 0; d < out.size(); ++d) {
@@ -169,14 +176,14 @@ Array pad(const Array& x, const std::vector<int64_t>& pad, const std::string& mo
   const int64_t k = check_non_constant(x.shape(), pad, m);
   const std::vector<DimPad> p = dim_pads(x.shape(), pad);
   const Shape out = padded_shape(x.shape(), p);
-  Array y = Array::empty(out, x.dtype(), x.device());
+  Array y = Array::empty(out, x.dtype(), x.device(), "pad");
   if (y.numel() == 0) return y;
   const int64_t nd = x.ndim();
   std::vector<int64_t> in(x.shape().end() - k, x.shape().end());
   std::vector<std::vector<int64_t>> maps;
   for (int64_t d = nd - k; d < nd; ++d) maps.push_back(index_map(x.shape()[d], p[d].lo, p[d].hi, m));
   int64_t outer = 1;
-  for (int64_t d = 0; d < nd - k; ++d) outer *= x.shape()[d];
+  for (int64_t d = 0; d < nd - k; ++d) outer = checked_mul(outer, x.shape()[d], "pad");
   Array xc = x.contiguous();
   pad_detail::gather(xc.data_ptr(), y.data_ptr(), x.itemsize(), outer, in, maps);
   return y;
@@ -202,14 +209,14 @@ Array pad_backward(const Array& grad, const std::vector<int64_t>& input_shape, c
   }
   const int64_t k = check_non_constant(xs, pad, m);
   const DType cd = grad.dtype() == DType::Float64 ? DType::Float64 : DType::Float32;
-  Array gx = Array::empty(xs, cd, grad.device());
+  Array gx = Array::empty(xs, cd, grad.device(), "pad_backward");
   if (gx.numel() == 0) return cd == grad.dtype() ? gx : gx.to(grad.dtype());
   const int64_t nd = static_cast<int64_t>(xs.size());
   std::vector<int64_t> in(xs.end() - k, xs.end());
   std::vector<std::vector<int64_t>> maps;
   for (int64_t d = nd - k; d < nd; ++d) maps.push_back(index_map(xs[d], p[d].lo, p[d].hi, m));
   int64_t outer = 1;
-  for (int64_t d = 0; d < nd - k; ++d) outer *= xs[d];
+  for (int64_t d = 0; d < nd - k; ++d) outer = checked_mul(outer, xs[d], "pad_backward");
   Array gc = grad.to(cd).contiguous();
   if (out[nd - 1] == 0 || gc.numel() == 0) {
     gx.zero_();

@@ -235,8 +235,10 @@ Array interpolate(const Array& x, const Shape& output_size, int mode, bool align
   check_interp(x.shape(), output_size, mode, scales, op);
   const int64_t sd = static_cast<int64_t>(output_size.size());
   const Shape in_sz(x.shape().end() - sd, x.shape().end());
+  // The resampling tables are sized by output_size: check the output fits before building them.
+  checked_alloc_bytes(with_spatial(x.shape(), output_size), x.dtype(), x.device(), op);
   Array cur = x.contiguous();
-  if (x.numel() == 0) return Array::empty(with_spatial(x.shape(), output_size), x.dtype(), x.device());
+  if (x.numel() == 0) return Array::empty(with_spatial(x.shape(), output_size), x.dtype(), x.device(), op);
   EMBER_DISPATCH_FLOAT(x.dtype(), op, [&] {
     const auto tabs = tables<scalar_t>(in_sz, output_size, mode, align_corners, scales, antialias, false);
     // Last dim first: sizes[i] tracks the current spatial extent.
@@ -247,7 +249,7 @@ Array interpolate(const Array& x, const Shape& output_size, int mode, bool align
       for (int64_t k = 0; k < d; ++k) outer *= sizes[k];
       for (int64_t k = d + 1; k < sd; ++k) inner *= sizes[k];
       sizes[d] = output_size[d];
-      Array next = Array::empty(with_spatial(x.shape(), sizes), x.dtype(), x.device());
+      Array next = Array::empty(with_spatial(x.shape(), sizes), x.dtype(), x.device(), op);
       resample_dim<scalar_t>(cur.data<scalar_t>(), next.data<scalar_t>(), outer, inner, tabs[d]);
       cur = next;
     }
@@ -267,8 +269,9 @@ Array interpolate_backward(const Array& grad, const Shape& input_shape, int mode
   EMBER_CHECK(grad.shape()[0] == input_shape[0] && grad.shape()[1] == input_shape[1], Runtime, "[", op,
               "] grad of shape ", shape_str(grad.shape()), " does not match input shape ", shape_str(input_shape));
   const Shape in_sz(input_shape.end() - sd, input_shape.end());
+  checked_alloc_bytes(input_shape, grad.dtype(), grad.device(), op);
   Array cur = grad.contiguous();
-  if (grad.numel() == 0) return Array::zeros(input_shape, grad.dtype(), grad.device());
+  if (grad.numel() == 0) return Array::zeros(input_shape, grad.dtype(), grad.device(), op);
   EMBER_DISPATCH_FLOAT(grad.dtype(), op, [&] {
     const auto tabs = tables<scalar_t>(in_sz, out_sz, mode, align_corners, scales, antialias, true);
     // The transpose of the forward passes, in reverse order: first dim first.
@@ -279,7 +282,7 @@ Array interpolate_backward(const Array& grad, const Shape& input_shape, int mode
       for (int64_t k = 0; k < d; ++k) outer *= sizes[k];
       for (int64_t k = d + 1; k < sd; ++k) inner *= sizes[k];
       sizes[d] = in_sz[d];
-      Array next = Array::empty(with_spatial(input_shape, sizes), grad.dtype(), grad.device());
+      Array next = Array::empty(with_spatial(input_shape, sizes), grad.dtype(), grad.device(), op);
       resample_dim_backward<scalar_t>(cur.data<scalar_t>(), next.data<scalar_t>(), outer, inner, tabs[d]);
       cur = next;
     }

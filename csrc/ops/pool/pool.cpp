@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "core/checked.h"
 #include "core/cpu_features.h"
 #include "core/parallel.h"
 #include "pool_check.h"
@@ -70,12 +71,19 @@ bool fast_geometry(const Geom& g) {
 namespace {
 using namespace pool_detail;
 
-int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+// Floor division for b > 0, a > INT64_MIN; written so no intermediate overflows.
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-(a + 1)) / b) - 1; }
 
 // torch's pooling_output_shape: a ceil_mode window must start inside the input or the left padding.
-int64_t out_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil_mode) {
-  int64_t out = floor_div(in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0), stride) + 1;
-  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+// Every term is overflow-checked: kernel, stride and dilation can be anything up to int64.
+int64_t out_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil_mode, const char* op) {
+  const int64_t padded = checked_add(in, checked_mul(2, pad, op), op);
+  const int64_t span = checked_add(checked_mul(dil, k - 1, op), 1, op);
+  const int64_t num = padded - span;  // both non-negative: cannot overflow
+  // ceil_mode rounds up; num % stride instead of num + stride - 1, which can overflow.
+  int64_t out = floor_div(num, stride) + (ceil_mode && num % stride != 0 ? 1 : 0) + 1;
+  // A ceil_mode window must start inside the input or the left padding ((out - 1) * stride <= num: no overflow).
+  if (ceil_mode && out > 0 && (out - 1) * stride >= in + pad) --out;
   return out;
 }
 
@@ -105,11 +113,11 @@ Geom pool_geometry(const Shape& xs, const PoolParams& p, bool dilated, const std
   g.P = planes(xs, sd);
   g.W = xs[nd - 1];
   g.kw = p.kernel[sd - 1], g.sw = p.stride[sd - 1], g.pw = p.padding[sd - 1], g.dw = dil[sd - 1];
-  g.OW = out_size(g.W, g.kw, g.pw, g.sw, g.dw, p.ceil_mode);
+  g.OW = out_size(g.W, g.kw, g.pw, g.sw, g.dw, p.ceil_mode, o);
   if (sd == 2) {
     g.H = xs[nd - 2];
     g.kh = p.kernel[0], g.sh = p.stride[0], g.ph = p.padding[0], g.dh = dil[0];
-    g.OH = out_size(g.H, g.kh, g.ph, g.sh, g.dh, p.ceil_mode);
+    g.OH = out_size(g.H, g.kh, g.ph, g.sh, g.dh, p.ceil_mode, o);
   }
   if (g.OH < 1 || g.OW < 1) {
     Shape in(xs.end() - sd - 1, xs.end());
@@ -156,8 +164,8 @@ std::tuple<Array, Array> max_pool(const Array& x, const PoolParams& p, bool with
   const Geom g = pool_geometry(x.shape(), p, true, op);
   const Shape os = out_shape(x.shape(), g, sd);
   Array xc = x.contiguous();
-  Array y = Array::empty(os, x.dtype(), x.device());
-  Array idx = with_indices ? Array::empty(os, DType::Int64, x.device()) : Array();
+  Array y = Array::empty(os, x.dtype(), x.device(), op.c_str());
+  Array idx = with_indices ? Array::empty(os, DType::Int64, x.device(), op.c_str()) : Array();
   if (g.P == 0) return {y, idx};
   int64_t* ip = with_indices ? idx.data<int64_t>() : nullptr;
   const bool fast = fast_geometry(g);
@@ -182,7 +190,7 @@ Array avg_pool(const Array& x, const PoolParams& p, bool count_include_pad, int6
   check_float_input(x, op.c_str(), "input");
   const Geom g = pool_geometry(x.shape(), p, false, op);
   Array xc = x.contiguous();
-  Array y = Array::empty(out_shape(x.shape(), g, sd), x.dtype(), x.device());
+  Array y = Array::empty(out_shape(x.shape(), g, sd), x.dtype(), x.device(), op.c_str());
   if (g.P == 0) return y;
   const bool fast = fast_geometry(g);
   const FastKernels& fk = fast_kernels();
@@ -211,7 +219,7 @@ Array avg_pool_backward(const Array& grad, const Shape& input_shape, const PoolP
   EMBER_CHECK(grad.shape() == os, Runtime, "[", op, "] expected grad of shape ", shape_str(os), ", got ",
               shape_str(grad.shape()));
   Array gc = grad.contiguous();
-  Array gx = Array::empty(input_shape, grad.dtype(), grad.device());
+  Array gx = Array::empty(input_shape, grad.dtype(), grad.device(), op.c_str());
   if (g.P == 0) return gx;
   EMBER_DISPATCH_FLOAT(grad.dtype(), op.c_str(), [&] {
     const scalar_t* gp = gc.data<scalar_t>();
@@ -261,8 +269,8 @@ std::tuple<Array, Array> adaptive_max_pool(const Array& x, const Shape& output_s
   const Geom g = adaptive_geometry(x.shape(), output_size, op);
   const Shape os = with_spatial(x.shape(), output_size);
   Array xc = x.contiguous();
-  Array y = Array::empty(os, x.dtype(), x.device());
-  Array idx = with_indices ? Array::empty(os, DType::Int64, x.device()) : Array();
+  Array y = Array::empty(os, x.dtype(), x.device(), op.c_str());
+  Array idx = with_indices ? Array::empty(os, DType::Int64, x.device(), op.c_str()) : Array();
   if (y.numel() == 0) return {y, idx};
   int64_t* ip = with_indices ? idx.data<int64_t>() : nullptr;
   // Each output reads about (H/OH + 1) * (W/OW + 1) inputs.
@@ -282,7 +290,7 @@ Array adaptive_avg_pool(const Array& x, const Shape& output_size) {
   check_float_input(x, op.c_str(), "input");
   const Geom g = adaptive_geometry(x.shape(), output_size, op);
   Array xc = x.contiguous();
-  Array y = Array::empty(with_spatial(x.shape(), output_size), x.dtype(), x.device());
+  Array y = Array::empty(with_spatial(x.shape(), output_size), x.dtype(), x.device(), op.c_str());
   if (y.numel() == 0) return y;
   const int64_t work = g.H * g.W + g.OH * g.OW * (g.H / g.OH + 1) * (g.W / g.OW + 1);
   EMBER_DISPATCH_FLOAT(x.dtype(), op.c_str(), [&] {
@@ -306,7 +314,7 @@ Array adaptive_avg_pool_backward(const Array& grad, const Shape& input_shape, in
   EMBER_CHECK(grad.shape() == with_spatial(input_shape, out_sz), Runtime, "[", op, "] grad of shape ",
               shape_str(grad.shape()), " does not match input shape ", shape_str(input_shape));
   Array gc = grad.contiguous();
-  Array gx = Array::empty(input_shape, grad.dtype(), grad.device());
+  Array gx = Array::empty(input_shape, grad.dtype(), grad.device(), op.c_str());
   if (g.P == 0) return gx;
   if (grad.numel() == 0) {
     gx.zero_();

@@ -275,7 +275,7 @@ Array randperm(int64_t n, DType dtype, Device device, Generator* gen) {
   EMBER_CHECK(dtype != DType::Bool, Type, "[randperm] not implemented for bool");
   EMBER_CHECK(n == 0 || n - 1 <= hi, Value, "[randperm] n=", n, " is too large for dtype ", dtype_name(dtype));
   if (device.is_cuda()) cuda::check_device(device.index, "randperm");
-  Array perm = Array::empty({n}, DType::Int64);
+  Array perm = Array::empty({n}, DType::Int64, Device{}, "randperm");
   auto [seed, first] = gen_or_default(gen).reserve(static_cast<uint64_t>((n + 1) / 2));
   // Fisher-Yates is sequential: it runs on the CPU for every device (the
   // result, a function of (seed, first) only, is the same either way).
@@ -299,7 +299,7 @@ Array multinomial(const Array& probs, int64_t num_samples, bool replacement, Gen
   // device; the indices are a function of (seed, first) only.
   Array p64 = probs.to(cpu_device()).to(DType::Float64).contiguous().reshape({rows, k});
   rng::multinomial_check_cpu(p64, num_samples, replacement);
-  Array out = Array::empty({rows, num_samples}, DType::Int64);
+  Array out = Array::empty({rows, num_samples}, DType::Int64, Device{}, "multinomial");
   int64_t draws = rows * (replacement ? num_samples : k);
   auto [seed, first] = gen_or_default(gen).reserve(static_cast<uint64_t>((draws + 1) / 2));
   rng::multinomial_cpu(out, p64, num_samples, replacement, seed, first);

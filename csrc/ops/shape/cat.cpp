@@ -31,10 +31,10 @@ Array cat(const std::vector<Array>& arrays, int64_t dim) {
       EMBER_CHECK(d == dim || a.shape()[d] == ref.shape()[d], Value, "[cat] sizes of tensors must match except in dim ",
                   dim, ": expected size ", ref.shape()[d], " but got size ", a.shape()[d], " in dim ", d,
                   " (shapes ", shape_str(ref.shape()), " and ", shape_str(a.shape()), ")");
-    total += a.shape()[dim];
+    total = checked_add(total, a.shape()[dim], "cat");
   }
   shape[dim] = total;
-  Array out = Array::empty(shape, dt, dev);
+  Array out = Array::empty(shape, dt, dev, "cat");
   int64_t off = 0;
   for (const Array* a : in) {
     const int64_t n = a->shape()[dim];

@@ -53,8 +53,8 @@ Array roll(const Array& self, const std::vector<int64_t>& shifts, const std::vec
               " shifts and ", dims.size(), " dims");
   Array x = self;
   for (size_t i = 0; i < dims.size(); ++i) {
+    EMBER_CHECK(self.ndim() > 0, Index, "[roll] dimension specified as ", dims[i], " but tensor has no dimensions");
     int64_t d = wrap_dim(dims[i], self.ndim(), "roll");
-    if (self.ndim() == 0) return self.clone();
     x = roll_dim(x, shifts[i], d);
   }
   return x;

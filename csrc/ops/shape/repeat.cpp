@@ -20,13 +20,14 @@ Array repeat(const Array& self, const Shape& repeats) {
   for (int64_t i = 0; i < n; ++i) {
     const int64_t j = i - (n - nd);
     const int64_t s = j < 0 ? 1 : self.shape()[j];
-    out_shape[i] = repeats[i] * s;
+    out_shape[i] = checked_mul(repeats[i], s, "repeat");
     wide[2 * i] = repeats[i];
     wide[2 * i + 1] = s;
     wide_st[2 * i] = 0;
     wide_st[2 * i + 1] = j < 0 ? 0 : self.strides()[j];
   }
-  Array out = Array::empty(out_shape, self.dtype(), self.device());
+  checked_numel(out_shape, "repeat");
+  Array out = Array::empty(out_shape, self.dtype(), self.device(), "repeat");
   if (out.numel() == 0) return out;
   Array src(self.storage(), wide, wide_st, self.offset(), self.dtype());
   out.view(wide).copy_(src);
@@ -50,10 +51,10 @@ Array repeat_interleave(const Array& self_in, const Array& repeats_in, std::opti
   int64_t total = 0;
   for (int64_t i = 0; i < rep.numel(); ++i) {
     EMBER_CHECK(r[i] >= 0, Value, "[repeat_interleave] repeats can not be negative, got ", r[i]);
-    total += r[i];
+    total = checked_add(total, r[i], "repeat_interleave");
   }
-  if (rep.numel() == 1) total = r[0] * n;
-  Array index = Array::empty({total}, DType::Int64);
+  if (rep.numel() == 1) total = checked_mul(r[0], n, "repeat_interleave");
+  Array index = Array::empty({total}, DType::Int64, Device{}, "repeat_interleave");
   int64_t* w = index.data<int64_t>();
   for (int64_t i = 0; i < n; ++i) {
     const int64_t k = rep.numel() == 1 ? r[0] : r[i];

@@ -11,7 +11,7 @@ namespace ember {
 namespace {
 Array triangle(const Array& self, int64_t k, bool lower, const char* op) {
   EMBER_CHECK(self.ndim() >= 2, Value, "[", op, "] input must have at least 2 dims, got shape ", shape_str(self.shape()));
-  Array out = Array::empty(self.shape(), self.dtype(), self.device());
+  Array out = Array::empty(self.shape(), self.dtype(), self.device(), op);
   if (out.numel() == 0) return out;
   out.copy_(self);
   EMBER_CHECK(out.device().is_cpu(), Runtime, "[", op, "] ", out.device().str(), " tensors are not supported yet");
@@ -24,8 +24,10 @@ Array triangle(const Array& self, int64_t k, bool lower, const char* op) {
       char* p = base + row * C * isz;
       // lower keeps j <= i + k; upper keeps j >= i + k.
       int64_t lo, hi;
-      if (lower) { lo = std::clamp<int64_t>(i + k + 1, 0, C); hi = C; }
-      else { lo = 0; hi = std::clamp<int64_t>(i + k, 0, C); }
+      // Saturating: a diagonal near +-2^63 keeps or drops everything, never wraps.
+      const int64_t ik = saturating_add(i, k);
+      if (lower) { lo = std::clamp<int64_t>(saturating_add(ik, 1), 0, C); hi = C; }
+      else { lo = 0; hi = std::clamp<int64_t>(ik, 0, C); }
       if (hi > lo) std::memset(p + lo * isz, 0, (hi - lo) * isz);
     }
   });

@@ -26,7 +26,7 @@ from . import shape as _sh
 from .creation import copy_ as _copy_, full, full_like, tensor as _tensor_fn, zeros
 from .factory import eye
 from .index import gather, index_copy, scatter
-from .linalg import dot, matmul, mv
+from .linalg import _check_expand, dot, matmul, mv
 from .sort import sort
 
 __all__ = [
@@ -56,7 +56,7 @@ def _wrap_dim(dim, ndim, op):
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
         raise TypeError(f"[{op}] expected an int dim, got {type(dim).__name__}")
     if not -n <= dim < n:
-        raise IndexError(f"[{op}] dim {dim} out of range: expected a dim in [{-n}, {n - 1}]")
+        raise IndexError(f"[{op}] Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return int(dim) % n
 
 
@@ -171,29 +171,60 @@ ger = outer
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
+    _check(input, "addmv")
+    _check(mat, "addmv", "mat")
+    _check(vec, "addmv", "vec")
+    if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
+        raise RuntimeError(f"[addmv] vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
+    (n, m), (k,) = _shape(mat), _shape(vec)
+    if m != k or not (input._a.numel == 1 or _shape(input) == (n,)):
+        sizes = "x".join(map(str, _shape(input)))
+        raise RuntimeError(f"[addmv] size mismatch, got input ({sizes}), mat ({n}x{m}), vec ({k})")
     return _add_scaled(input, mv(mat, vec), beta, alpha, "addmv")
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    _check(input, "addr")
+    for v, name in ((vec1, "vec1"), (vec2, "vec2")):
+        _check(v, "addr", name)
+        if v.ndim != 1:
+            raise RuntimeError(f"[addr] Expected 1-D argument {name}, but got {v.ndim}-D")
+    _check_expand(input, _shape(vec1) + _shape(vec2), "addr")
     return _add_scaled(input, outer(vec1, vec2), beta, alpha, "addr")
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     from .linalg import bmm
 
+    b, n, p = _check_batches(batch1, batch2, "baddbmm")
+    _check_expand(input, (b, n, p), "baddbmm")
     return _add_scaled(input, bmm(batch1, batch2), beta, alpha, "baddbmm")
+
+
+def _check_batches(batch1, batch2, op):
+    """Shapes (b, n, m) @ (b, m, p), checked with torch's messages; returns (b, n, p)."""
+    _check(batch1, op, "batch1")
+    _check(batch2, op, "batch2")
+    for x, name in ((batch1, "batch1"), (batch2, "batch2")):
+        if x.ndim != 3:
+            raise RuntimeError(f"[{op}] {name} must be a 3D tensor, got {x.ndim}-D")
+    (b, n, m), (b2, m2, p) = _shape(batch1), _shape(batch2)
+    if op == "addbmm":
+        if b != b2:
+            raise RuntimeError(f"[{op}] batch1 and batch2 must have same number of batches, got {b} and {b2}")
+        if m != m2:
+            raise RuntimeError(f"[{op}] Incompatible matrix sizes for bmm ({n}x{m} and {m2}x{p})")
+    elif (b2, m2) != (b, m):
+        raise RuntimeError(f"[{op}] Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] "
+                           f"but got: [{b2}, {m2}].")
+    return b, n, p
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """Sum over the batch of batch1[i] @ batch2[i], as one GEMM: (n, b*m) @ (b*m, p)."""
-    _check(batch1, "addbmm", "batch1")
-    _check(batch2, "addbmm", "batch2")
-    if batch1.ndim != 3 or batch2.ndim != 3:
-        raise ValueError(f"[addbmm] expected 3-D batches, got shapes {_shape(batch1)} and {_shape(batch2)}")
-    b, n, m = _shape(batch1)
-    b2, m2, p = _shape(batch2)
-    if b != b2 or m != m2:
-        raise ValueError(f"[addbmm] batch shapes do not match: {_shape(batch1)} and {_shape(batch2)}")
+    b, n, p = _check_batches(batch1, batch2, "addbmm")
+    m = batch1.shape[2]
+    _check_expand(input, (n, p), "addbmm")
     prod = matmul(batch1.permute(1, 0, 2).reshape(n, b * m), batch2.reshape(b * m, p))
     return _add_scaled(input, prod, beta, alpha, "addbmm")
 

@@ -8,12 +8,17 @@ from .. import _C
 from .._device import as_device, device as _device_cls, from_array
 from .._dtype import FROM_C, as_dtype, bool_, dtype as _dtype_cls, float32, from_numpy_dtype, get_default_dtype, int64
 from ..autograd.function import Function
-from ..tensor import Tensor, _wrap, needs_grad, register_methods, sum_to_shape
+from ..autograd.grad_mode import _inf_ever
+from . import _numbers
+from ..tensor import Tensor, _check_inplace_inference, _wrap, needs_grad, register_methods, sum_to_shape
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty", "zeros_like",
     "ones_like", "full_like", "empty_like", "scalar_tensor",
 ]
+
+
+_INT64_MAX = (1 << 63) - 1
 
 
 def _size_args(args, op, kwargs_size=None):
@@ -32,8 +37,21 @@ def _size_args(args, op, kwargs_size=None):
             raise TypeError(f"[{op}] size must be a tuple of ints, got {type(s).__name__} in {args!r}")
         if s < 0:
             raise ValueError(f"[{op}] negative dimension {s} in size {tuple(args)}")
+        if s > _INT64_MAX:  # torch: "failed to unpack ... Overflow when unpacking long long"
+            raise TypeError(f"[{op}] size {int(s)} in {tuple(args)} does not fit in int64")
         out.append(int(s))
     return out
+
+
+def _check_alloc(size, d, op):
+    """Raises "[op] ... overflows" when numel or bytes of ``size`` exceed int64 (checked in
+    Python ints, so the op is named; C++ re-checks everything as the one authority)."""
+    n = 1
+    for s in size:
+        n *= s
+    if n > _INT64_MAX or n * d.itemsize > _INT64_MAX:
+        raise RuntimeError(f"[{op}] size overflow: shape {tuple(size)} ({n} elements of {d.itemsize} bytes) "
+                           f"needs more than 2^63 bytes")
 
 
 def _finish(t, requires_grad):
@@ -67,6 +85,15 @@ def _from_python(data, dtype, op):
         arr = np.asarray(data)
     except (ValueError, TypeError) as e:
         raise ValueError(f"[{op}] could not convert {type(data).__name__} to a tensor: {e}") from None
+    if isinstance(data, np.ndarray):
+        _numbers.check_byte_order(data, op)
+    else:  # Python numbers: out-of-range values raise as in torch instead of wrapping
+        want = as_dtype(dtype, op) if dtype is not None else None
+        if want is None and arr.dtype.kind in "Ou":
+            floats = any(isinstance(v, float) for v in np.asarray(data, dtype=object).ravel())
+            want = dtype = get_default_dtype() if floats else int64
+        if want is not None:
+            arr = _numbers.python_values(data, arr, want, op)
     if arr.dtype == object:
         raise TypeError(f"[{op}] could not convert data of type {type(data).__name__} (ragged or non-numeric)")
     d = as_dtype(dtype, op) if dtype is not None else _infer_dtype(data)
@@ -136,6 +163,7 @@ def from_numpy(ndarray):
     """A tensor sharing memory with a NumPy array (writes show on both sides)."""
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"[from_numpy] expected np.ndarray, got {type(ndarray).__name__}")
+    _numbers.check_byte_order(ndarray, "from_numpy")
     if any(s < 0 for s in ndarray.strides):
         raise ValueError(
             "[from_numpy] at least one stride in the given numpy array is negative; "
@@ -159,6 +187,7 @@ def _create(op, args, kwargs, fill):
         int64 if op == "full" and isinstance(fill, int) and not isinstance(fill, bool)
         else bool_ if op == "full" and isinstance(fill, bool) else get_default_dtype())
     dt, di = as_device(dev)
+    _check_alloc(size, d, op)
     if fill is None:
         a = _C.empty(size, d._c, dt, di)
     elif fill == 0 and not isinstance(fill, float) or fill == 0.0:
@@ -189,7 +218,16 @@ def full(size, fill_value, **kwargs):
         fill_value = fill_value.item()
     if not isinstance(fill_value, numbers.Number):
         raise TypeError(f"[full] fill_value must be a number, got {type(fill_value).__name__}")
-    return _create("full", (size,), kwargs, fill_value)
+    dt = kwargs.get("dtype")
+    d = as_dtype(dt, "full") if dt is not None else (
+        int64 if isinstance(fill_value, int) and not isinstance(fill_value, bool)
+        else bool_ if isinstance(fill_value, bool) else get_default_dtype())
+    _numbers.check_fill(fill_value, d, "full")
+    t = _create("full", (size,), kwargs, fill_value)
+    if d == int64 and isinstance(fill_value, numbers.Integral) and abs(int(fill_value)) > 2 ** 53:
+        # _C.full takes a double: write ints a double can't hold exactly from an exact int64 scalar.
+        t._a.copy_(tensor(int(fill_value), dtype=int64)._a.expand(list(t._a.shape)))
+    return t
 
 
 def scalar_tensor(s, dtype=None, device=None, requires_grad=False):
@@ -362,6 +400,8 @@ class _Copy(Function):
 def copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         raise TypeError(f"[copy_] expected a Tensor source, got {type(src).__name__}")
+    if _inf_ever[0]:
+        _check_inplace_inference(self)
     if needs_grad(self, src):
         return _Copy.apply(self, src)
     self._a.copy_(src._a)
@@ -381,6 +421,8 @@ class _Fill(Function):
 
 
 def fill_(self, value):
+    if _inf_ever[0]:
+        _check_inplace_inference(self)
     if isinstance(value, Tensor):
         value = value.item()
     if needs_grad(self):
@@ -390,6 +432,8 @@ def fill_(self, value):
 
 
 def zero_(self):
+    if _inf_ever[0]:
+        _check_inplace_inference(self)
     if needs_grad(self):
         return _Fill.apply(self, 0.0)
     self._a.zero_()

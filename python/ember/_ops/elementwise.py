@@ -18,8 +18,8 @@ import numbers
 from .. import _C
 from ..autograd import function as _function
 from ..autograd.function import Function
-from ..autograd.grad_mode import _state
-from ..tensor import Tensor, _wrap, needs_grad, register_methods
+from ..autograd.grad_mode import _inf_ever, _state
+from ..tensor import Tensor, _check_inplace_inference, _wrap, needs_grad, register_methods
 
 __all__ = [
     "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -463,7 +463,7 @@ def _make_unary(name):
         a = _tensor(input, name)
         if out is not None:
             return _out(cop_out, out, a)
-        if fn_cls is not None and _state[0] and input.requires_grad:
+        if fn_cls is not None and input.requires_grad and _state[0]:
             return fn_cls.apply(input)
         return _wrap(cop(a))
 
@@ -493,7 +493,7 @@ def round(input, *, decimals=0, out=None):
     if out is not None:
         return _out(_C.round_out, out, a, int(decimals))
     r = _wrap(_C.round(a, int(decimals)))
-    if _state[0] and input.requires_grad:
+    if input.requires_grad and _state[0]:
         return _ZeroGrad.apply(input, r)
     return r
 
@@ -584,7 +584,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     a = _tensor(input, "nan_to_num")
     if out is not None:
         return _out(_C.nan_to_num_out, out, a, nan, posinf, neginf)
-    if _state[0] and input.requires_grad:
+    if input.requires_grad and _state[0]:
         return NanToNum.apply(input, nan, posinf, neginf)
     return _wrap(_C.nan_to_num(a, nan, posinf, neginf))
 
@@ -693,45 +693,45 @@ def _op(fn, reflected=False):
 
 
 def __add__(self, other):
-    if type(other) is Tensor:
-        if not (_state[0] and (self.requires_grad or other.requires_grad)):
+    if type(other) is Tensor or isinstance(other, Tensor):
+        if not ((self.requires_grad or other.requires_grad) and _state[0]):
             return _wrap(_C.add(self._a, other._a))
     elif not isinstance(other, (int, float)):
         return NotImplemented
-    elif not (_state[0] and self.requires_grad):
+    elif not (self.requires_grad and _state[0]):
         return _wrap(_C.add(self._a, other))
     return Add.apply(self, other)
 
 
 def __mul__(self, other):
-    if type(other) is Tensor:
-        if not (_state[0] and (self.requires_grad or other.requires_grad)):
+    if type(other) is Tensor or isinstance(other, Tensor):
+        if not ((self.requires_grad or other.requires_grad) and _state[0]):
             return _wrap(_C.mul(self._a, other._a))
     elif not isinstance(other, (int, float)):
         return NotImplemented
-    elif not (_state[0] and self.requires_grad):
+    elif not (self.requires_grad and _state[0]):
         return _wrap(_C.mul(self._a, other))
     return Mul.apply(self, other)
 
 
 def __sub__(self, other):
-    if type(other) is Tensor:
-        if not (_state[0] and (self.requires_grad or other.requires_grad)):
+    if type(other) is Tensor or isinstance(other, Tensor):
+        if not ((self.requires_grad or other.requires_grad) and _state[0]):
             return _wrap(_C.sub(self._a, other._a))
     elif not isinstance(other, (int, float)):
         return NotImplemented
-    elif not (_state[0] and self.requires_grad):
+    elif not (self.requires_grad and _state[0]):
         return _wrap(_C.sub(self._a, other))
     return Sub.apply(self, other)
 
 
 def __truediv__(self, other):
-    if type(other) is Tensor:
-        if not (_state[0] and (self.requires_grad or other.requires_grad)):
+    if type(other) is Tensor or isinstance(other, Tensor):
+        if not ((self.requires_grad or other.requires_grad) and _state[0]):
             return _wrap(_C.div(self._a, other._a))
     elif not isinstance(other, (int, float)):
         return NotImplemented
-    elif not (_state[0] and self.requires_grad):
+    elif not (self.requires_grad and _state[0]):
         return _wrap(_C.div(self._a, other))
     return Div.apply(self, other)
 
@@ -741,16 +741,24 @@ def __neg__(self):
 
 
 # ---------------------------------------------------------------------- in-place
-def _inplace(self, name, compute):
-    """Runs compute(x) -> Tensor (out of place) and writes the result into self."""
+def _inplace(self, name, compute, inputs=()):
+    """Runs compute(x) -> Tensor (out of place) and writes the result into self.
+
+    ``inputs`` are the other operands: the write is checked against them for
+    overlap as the kernels' in-place path checks it (torch's rules), although the
+    result here is computed out of place.
+    """
     if not isinstance(self, Tensor):
         raise TypeError(f"[{name}] expected a Tensor")
+    if _inf_ever[0]:
+        _check_inplace_inference(self)
     recording = _state[0]
     if recording and self.requires_grad and self.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     vb = self._vbase
     if recording and vb is not None and vb[0].requires_grad and vb[0].grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+    _check_overlap(self, name, inputs)
     src = self
     if recording and self.requires_grad:
         # A snapshot at self's graph position: saved tensors keep the old values.
@@ -778,6 +786,14 @@ def _inplace(self, name, compute):
 _FLOATS = None
 
 
+def _check_overlap(self, name, inputs):
+    op = name[:-1] if name.endswith("_") else name  # the kernels' op names: "[add] ..."
+    _C._assert_no_internal_overlap(self._a, op)
+    arrs = [t._a for t in inputs if isinstance(t, Tensor)]
+    if arrs:
+        _C._assert_no_partial_overlap(self._a, arrs, op)
+
+
 def _can_cast(frm, to):
     fl = (_C.DType.float16, _C.DType.bfloat16, _C.DType.float32, _C.DType.float64)
     if frm in fl and to not in fl:
@@ -789,11 +805,13 @@ def _can_cast(frm, to):
 
 def _make_inplace_binary(name, fn, cout, grad_fn_takes_kwargs=False):
     def method(self, other, **kw):
-        recording = _state[0] and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))
+        if _inf_ever[0]:
+            _check_inplace_inference(self)
+        recording = (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and _state[0]
         if not recording and not kw:
             cout(self._a, self._a, _arg(other, name))
             return self
-        return _inplace(self, name + "_", lambda x: fn(x, other, **kw))
+        return _inplace(self, name + "_", lambda x: fn(x, other, **kw), (other,))
 
     method.__name__ = name + "_"
     return method
@@ -801,7 +819,9 @@ def _make_inplace_binary(name, fn, cout, grad_fn_takes_kwargs=False):
 
 def _make_inplace_unary(name, fn, cout):
     def method(self):
-        if not (_state[0] and self.requires_grad):
+        if _inf_ever[0]:
+            _check_inplace_inference(self)
+        if not (self.requires_grad and _state[0]):
             cout(self._a, self._a)
             return self
         return _inplace(self, name + "_", fn)
@@ -811,42 +831,48 @@ def _make_inplace_unary(name, fn, cout):
 
 
 def _add_(self, other, *, alpha=1):
-    if not (_state[0] and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))):
+    if _inf_ever[0]:
+        _check_inplace_inference(self)
+    if not ((self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and _state[0]):
         _C.add_out(self._a, self._a, _arg(other, "add_"), alpha)
         return self
-    return _inplace(self, "add_", lambda x: add(x, other, alpha=alpha))
+    return _inplace(self, "add_", lambda x: add(x, other, alpha=alpha), (other,))
 
 
 def _sub_(self, other, *, alpha=1):
-    if not (_state[0] and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))):
+    if _inf_ever[0]:
+        _check_inplace_inference(self)
+    if not ((self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and _state[0]):
         _C.sub_out(self._a, self._a, _arg(other, "sub_"), alpha)
         return self
-    return _inplace(self, "sub_", lambda x: sub(x, other, alpha=alpha))
+    return _inplace(self, "sub_", lambda x: sub(x, other, alpha=alpha), (other,))
 
 
 def _div_(self, other, *, rounding_mode=None):
-    if not (_state[0] and (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad))):
+    if _inf_ever[0]:
+        _check_inplace_inference(self)
+    if not ((self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and _state[0]):
         div(self, other, rounding_mode=rounding_mode, out=self)
         return self
-    return _inplace(self, "div_", lambda x: div(x, other, rounding_mode=rounding_mode))
+    return _inplace(self, "div_", lambda x: div(x, other, rounding_mode=rounding_mode), (other,))
 
 
 def _clamp_(self, min=None, max=None):
     if not _recording(self, min, max):
         _C.clamp_out(self._a, self._a, _opt(min, "clamp_"), _opt(max, "clamp_"))
         return self
-    return _inplace(self, "clamp_", lambda x: clamp(x, min, max))
+    return _inplace(self, "clamp_", lambda x: clamp(x, min, max), (min, max))
 
 
 def _round_(self, *, decimals=0):
-    if not (_state[0] and self.requires_grad):
+    if not (self.requires_grad and _state[0]):
         round(self, decimals=decimals, out=self)
         return self
     return _inplace(self, "round_", lambda x: round(x, decimals=decimals))
 
 
 def _nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-    if not (_state[0] and self.requires_grad):
+    if not (self.requires_grad and _state[0]):
         _C.nan_to_num_out(self._a, self._a, nan, posinf, neginf)
         return self
     return _inplace(self, "nan_to_num_", lambda x: nan_to_num(x, nan, posinf, neginf))
@@ -856,21 +882,21 @@ def _lerp_(self, end, weight):
     if not _recording(self, end, weight):
         _C.lerp_out(self._a, self._a, end._a, _arg(weight, "lerp_"))
         return self
-    return _inplace(self, "lerp_", lambda x: lerp(x, end, weight))
+    return _inplace(self, "lerp_", lambda x: lerp(x, end, weight), (end, weight))
 
 
 def _addcmul_(self, tensor1, tensor2, *, value=1):
     if not _recording(self, tensor1, tensor2):
         _C.addcmul_out(self._a, self._a, tensor1._a, tensor2._a, value)
         return self
-    return _inplace(self, "addcmul_", lambda x: addcmul(x, tensor1, tensor2, value=value))
+    return _inplace(self, "addcmul_", lambda x: addcmul(x, tensor1, tensor2, value=value), (tensor1, tensor2))
 
 
 def _addcdiv_(self, tensor1, tensor2, *, value=1):
     if not _recording(self, tensor1, tensor2):
         _C.addcdiv_out(self._a, self._a, tensor1._a, tensor2._a, value)
         return self
-    return _inplace(self, "addcdiv_", lambda x: addcdiv(x, tensor1, tensor2, value=value))
+    return _inplace(self, "addcdiv_", lambda x: addcdiv(x, tensor1, tensor2, value=value), (tensor1, tensor2))
 
 
 def _where_method(self, condition, other):

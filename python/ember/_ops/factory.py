@@ -14,6 +14,15 @@ from ..tensor import Tensor, _wrap
 __all__ = ["arange", "linspace", "logspace", "eye", "triu_indices", "tril_indices"]
 
 
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def _fits_int64(v, op, what):
+    """Python ints beyond int64 raise torch's ValueError (they never wrap on the way to C++)."""
+    if not _INT64_MIN <= v <= _INT64_MAX:
+        raise ValueError(f"[{op}] {what} {int(v)} does not fit in int64")
+
+
 def _num(x, op, what):
     if isinstance(x, Tensor):
         x = x.item()
@@ -40,7 +49,14 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     else:
         d = as_dtype(dtype, "arange")
     dt, di = as_device(device)
-    a = _C.arange(float(start), float(end), float(step), d._c, dt, di)
+    if d == int64 and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (start, end, step)):
+        # Exact integer path: a double would round arguments beyond 2^53.
+        for v, what in ((start, "start"), (end, "end"), (step, "step")):
+            if not _INT64_MIN <= int(v) <= _INT64_MAX:
+                raise RuntimeError(f"[arange] {what} {int(v)} does not fit in int64")
+        a = _C.arange_int64(int(start), int(end), int(step), d._c, dt, di)
+    else:
+        a = _C.arange(float(start), float(end), float(step), d._c, dt, di)
     if out is not None:
         out._a = a
         return out
@@ -62,6 +78,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     start, end = _num(start, "linspace", "start"), _num(end, "linspace", "end")
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
         raise TypeError(f"[linspace] steps must be an int, got {type(steps).__name__}")
+    _fits_int64(steps, "linspace", "steps")
     d = as_dtype(dtype, "linspace") if dtype is not None else get_default_dtype()
     dt, di = as_device(device)
     a = _C.linspace(float(start), float(end), int(steps), d._c, dt, di)
@@ -75,6 +92,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     start, end = _num(start, "logspace", "start"), _num(end, "logspace", "end")
     if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
         raise TypeError(f"[logspace] steps must be an int, got {type(steps).__name__}")
+    _fits_int64(steps, "logspace", "steps")
     d = as_dtype(dtype, "logspace") if dtype is not None else get_default_dtype()
     dt, di = as_device(device)
     a = _C.logspace(float(start), float(end), int(steps), float(base), d._c, dt, di)
@@ -88,6 +106,8 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     for v, w in ((n, "n"), (m, "m")):
         if v is not None and (not isinstance(v, numbers.Integral) or isinstance(v, bool)):
             raise TypeError(f"[eye] {w} must be an int, got {type(v).__name__}")
+        if v is not None:
+            _fits_int64(v, "eye", w)
     d = as_dtype(dtype, "eye") if dtype is not None else get_default_dtype()
     dt, di = as_device(device)
     a = _C.eye(int(n), -1 if m is None else int(m), d._c, dt, di)

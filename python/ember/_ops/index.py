@@ -51,6 +51,25 @@ def _fit(g, shape):
     return _embed(g, shape, fn)
 
 
+def _write_out(out, r, op, no_overlap=(), partial=()):
+    """out=: torch's overlap checks, then r's values written into out's memory (so a
+    view given as out sees them); an out of another shape or dtype is replaced by r,
+    as torch resizes it."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"[{op}] out must be a Tensor, got {type(out).__name__}")
+    o = out._a
+    _C._assert_no_internal_overlap(o, op)
+    _C._assert_no_overlap(o, [t._a for t in no_overlap], op)
+    _C._assert_no_partial_overlap(o, [t._a for t in partial], op)
+    a = r._a
+    if (tuple(o.shape) == tuple(a.shape) and o.dtype == a.dtype and o.device_type == a.device_type
+            and o.device_index == a.device_index):
+        o.copy_(a)
+    else:
+        out._a = a
+    return out
+
+
 # ---------------------------------------------------------------- gather / scatter
 class _Gather(Function):
     @staticmethod
@@ -72,8 +91,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
     _check(index, "gather", "index")
     r = _Gather.apply(input, dim, index) if needs_grad(input) else _wrap(_C.gather(input._a, dim, index._a))
     if out is not None:
-        out._a = r._a
-        return out
+        return _write_out(out, r, "gather", (input,), (index,))
     return r
 
 
@@ -82,7 +100,9 @@ def take_along_dim(input, indices, dim=None):
         return gather(input.reshape(-1), 0, indices.reshape(-1))
     from .shape import broadcast_shapes
 
-    d = dim % max(input.ndim, 1)
+    from ..tensor import _C_wrap_dim
+
+    d = _C_wrap_dim(dim, input.ndim, "take_along_dim")
     s_in, s_ix = list(input.shape), list(indices.shape)
     s_in[d] = s_ix[d] = 1
     b = list(broadcast_shapes(s_in, s_ix))
@@ -121,6 +141,7 @@ def scatter_add(input, dim, index, src):
 
 def _scatter_add_(self, dim, index, src):
     if needs_grad(self, src):
+        _check_scatter_write(self, "scatter", index, src)
         return _inplace(self, scatter_add(self, dim, index, src))
     _C.scatter_reduce_(self._a, dim, index._a, src._a, "sum", True)
     return self
@@ -173,6 +194,13 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     return out
 
 
+def _check_scatter_write(self, op, *inputs):
+    """The kernels' overlap checks, for the autograd path that computes out of place:
+    self must not overlap itself nor share elements with index/src (torch's rules)."""
+    _C._assert_no_internal_overlap(self._a, op)
+    _C._assert_no_overlap(self._a, [t._a for t in inputs if isinstance(t, Tensor)], op)
+
+
 def _inplace(self, result):
     """In-place op with autograd: the result's values and history move into self."""
     from .creation import copy_
@@ -182,6 +210,7 @@ def _inplace(self, result):
 
 def _scatter_(self, dim, index, src=None, value=None, *, reduce=None):
     if needs_grad(self, src if isinstance(src, Tensor) else None):
+        _check_scatter_write(self, "scatter", index, src)
         return _inplace(self, scatter(self, dim, index, src, value, reduce=reduce))
     if src is not None and not isinstance(src, Tensor):
         value, src = src, None
@@ -253,6 +282,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     if needs_grad(self, src):
+        _check_scatter_write(self, "scatter_reduce", index, src)
         return _inplace(self, scatter_reduce(self, dim, index, src, reduce, include_self=include_self))
     _C.scatter_reduce_(self._a, dim, index._a, src._a, reduce, include_self)
     return self
@@ -279,8 +309,7 @@ def index_select(input, dim, index, *, out=None):
     _check(index, "index_select", "index")
     r = _IndexSelect.apply(input, dim, index) if needs_grad(input) else _wrap(_C.index_select(input._a, dim, index._a))
     if out is not None:
-        out._a = r._a
-        return out
+        return _write_out(out, r, "index_select", (input, index))
     return r
 
 
@@ -319,6 +348,7 @@ def index_add(input, dim, index, source, *, alpha=1):
 
 def _index_add_(self, dim, index, source, *, alpha=1):
     if needs_grad(self, source):
+        _check_scatter_write(self, "index_add", index, source)
         return _inplace(self, index_add(self, dim, index, source, alpha=alpha))
     _C.index_add_(self._a, dim, index._a, source._a, float(alpha))
     return self
@@ -326,7 +356,9 @@ def _index_add_(self, dim, index, source, *, alpha=1):
 
 def index_copy(input, dim, index, source):
     """out = input with out.index_select(dim, index) replaced by source."""
-    d = dim % max(input.ndim, 1)
+    from ..tensor import _C_wrap_dim
+
+    d = _C_wrap_dim(dim, input.ndim, "index_copy")
     shape = [1] * max(input.ndim, 1)
     shape[d] = -1
     idx = index.reshape(shape).expand(list(source.shape)) if input.ndim else index
@@ -412,6 +444,12 @@ def _index_put_(self, indices, values, accumulate=False):
     indices = _index_list(indices, "index_put_")
     values = _as_values(values, self)
     if needs_grad(self, values):
+        masks = [i for i in indices if i is not None and i._a.dtype in (_C.DType.bool, _C.DType.uint8)]
+        given = [i for i in indices if i is not None]
+        if not accumulate and len(given) == 1 and masks and values._a.numel == 1:
+            _C._assert_no_partial_overlap(self._a, [masks[0]._a], "index_put_")  # torch's masked_fill_ path
+        else:
+            _C._assert_no_overlap(self._a, [values._a] + [i._a for i in given], "index_put_")
         return _inplace(self, index_put(self, indices, values, accumulate))
     _C.index_put_(self._a, _arrays(indices), values._a, accumulate)
     return self
@@ -467,6 +505,7 @@ def _masked_fill_(self, mask, value):
     _check(mask, "masked_fill_", "mask")
     v = _mask_value(value, "masked_fill_")
     if needs_grad(self) or (isinstance(value, Tensor) and needs_grad(value)):
+        _C._assert_no_partial_overlap(self._a, [mask._a], "masked_fill_")
         return _inplace(self, masked_fill(self, mask, value))
     _C.masked_fill_(self._a, mask._a, v)
     return self
@@ -494,8 +533,7 @@ def masked_select(input, mask, *, out=None):
     _check(mask, "masked_select", "mask")
     r = _MaskedSelect.apply(input, mask) if needs_grad(input) else _wrap(_C.masked_select(input._a, mask._a))
     if out is not None:
-        out._a = r._a
-        return out
+        return _write_out(out, r, "masked_select", (input, mask))
     return r
 
 

@@ -7,7 +7,8 @@ Basic indexing alone returns a view sharing storage; with advanced indices the
 result is a copy from _C.index (its placement rules: broadcast index dims in place
 when the advanced indices are adjacent, else first). Ints are applied as selects
 first, as PyTorch does. Assignment writes through the same view with copy_/fill_
-or _C.index_put_, bumping the version.
+or _C.index_put_, bumping the version; those run torch's overlap checks first
+(an expanded target, a value sharing part of the target's memory raise).
 """
 import numbers
 import sys
@@ -250,7 +251,9 @@ def _setitem(self, key, value):
             value = tensor(value, dtype=self.dtype)
         elif isinstance(value, numbers.Number):
             if not needs_grad(self) and indices is None:
-                fn(self._a).fill_(float(value))
+                v = fn(self._a)
+                _C._assert_no_internal_overlap(v, "setitem")  # torch's copy_ of the number checks it
+                v.fill_(float(value))
                 return
             value = _wrap(_C.full([], float(value), self._a.dtype, self._a.device_type, self._a.device_index))
         else:

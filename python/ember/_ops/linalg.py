@@ -40,6 +40,39 @@ def _check(a, b, op):
         raise TypeError(f"[{op}] expected Tensor operands, got {type(a).__name__} and {type(b).__name__}")
 
 
+def _check_expand(input, target, op):
+    """The additive term of addmm/addmv/addr/baddbmm/addbmm must broadcast to the product's
+    shape ``target`` (torch expands it and raises RuntimeError with these messages)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"[{op}] expected input to be a Tensor, got {type(input).__name__}")
+    shape = tuple(input._a.shape)
+    target = tuple(target)
+    if len(shape) > len(target):
+        raise RuntimeError(
+            f"[{op}] expand({list(shape)}, size={list(target)}): the number of sizes provided ({len(target)}) must "
+            f"be greater or equal to the number of dimensions in the tensor ({len(shape)})"
+        )
+    lead = len(target) - len(shape)
+    for i, s in enumerate(shape):
+        if s != 1 and s != target[lead + i]:
+            raise RuntimeError(
+                f"[{op}] The expanded size of the tensor ({target[lead + i]}) must match the existing size ({s}) at "
+                f"non-singleton dimension {lead + i}.  Target sizes: {list(target)}.  Tensor sizes: {list(shape)}"
+            )
+
+
+def _check_matrices(mat1, mat2, op, names=("mat1", "mat2")):
+    for m, name in zip((mat1, mat2), names):
+        if not isinstance(m, Tensor):
+            raise TypeError(f"[{op}] expected {name} to be a Tensor, got {type(m).__name__}")
+        if m._a.ndim != 2:
+            raise RuntimeError(f"[{op}] {name} must be a matrix, got {m._a.ndim}-D tensor")
+    (n, k), (k2, p) = mat1._a.shape, mat2._a.shape
+    if k != k2:
+        raise RuntimeError(f"[{op}] {names[0]} and {names[1]} shapes cannot be multiplied ({n}x{k} and {k2}x{p})")
+    return n, p
+
+
 def matmul(input, other, *, out=None):
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
     _check(input, other, "matmul")
@@ -105,9 +138,8 @@ class _Addmm(Function):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2), the additive term fused into the GEMM's output."""
-    _check(mat1, mat2, "addmm")
-    if not isinstance(input, Tensor):
-        raise TypeError(f"[addmm] expected a Tensor input, got {type(input).__name__}")
+    n, p = _check_matrices(mat1, mat2, "addmm")
+    _check_expand(input, (n, p), "addmm")
     if needs_grad(input, mat1, mat2):
         r = _Addmm.apply(input, mat1, mat2, beta, alpha)
     else:

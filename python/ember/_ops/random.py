@@ -16,7 +16,7 @@ from .._device import as_device, from_array
 from .._dtype import FROM_C, as_dtype, get_default_dtype, int64
 from ..autograd.grad_mode import _state
 from ..tensor import Tensor, _wrap, register_methods
-from .creation import _finish, _size_args
+from .creation import _check_alloc, _finish, _size_args
 
 __all__ = [
     "Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state", "set_rng_state",
@@ -118,6 +118,7 @@ def set_rng_state(new_state):
 def _new(op, size, dtype, device, default_dtype=None):
     d = as_dtype(dtype, op) if dtype is not None else (default_dtype or get_default_dtype())
     dt, di = as_device(device)
+    _check_alloc(size, d, op)
     return _wrap(_C.empty(size, d._c, dt, di))
 
 

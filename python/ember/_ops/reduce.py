@@ -367,7 +367,8 @@ class _Var(Function):
             s = _unreduce(v, x.shape, dims, keepdim)
             nz = (s != 0).to(x.dtype)
             g = g * nz / (2 * s + (1 - nz))  # torch masks the zero-std gradient to 0
-        gi = g * (2.0 / _builtin_max(0.0, n - correction)) * (x - mu)
+        den = n - correction  # <= 0: torch's var is inf/nan there and so is its gradient
+        gi = g * (2.0 / den if den > 0 else math.inf) * (x - mu)
         if with_mean and gm is not None:
             gi = gi + _unreduce(gm, x.shape, dims, keepdim) / n
         return gi, None, None, None, None, None

@@ -7,6 +7,9 @@ gradient written into zeros at the viewed positions (``_embed``): both are built
 from these same functions, so gradients are differentiable again.
 """
 import numbers
+import os
+
+import numpy as np
 
 from .. import _C
 from ..autograd.function import Function
@@ -22,6 +25,9 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- argument helpers
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
 def _ints(args, op):
     """Sizes/dims given as f(2, 3), f((2, 3)) or f([2, 3])."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -32,8 +38,18 @@ def _ints(args, op):
             s = int(s)
         if not isinstance(s, numbers.Integral) or isinstance(s, bool):
             raise TypeError(f"[{op}] expected ints, got {type(s).__name__} in {tuple(args)!r}")
+        if not _INT64_MIN <= s <= _INT64_MAX:  # torch: "Overflow when unpacking long long"
+            raise TypeError(f"[{op}] {int(s)} in {tuple(args)!r} does not fit in int64")
         out.append(int(s))
     return out
+
+
+def _host_memory():
+    """Physical memory in bytes (a bound on how many Python objects an op may create)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return 1 << 40
 
 
 def _check(x, op):
@@ -46,7 +62,7 @@ def _wrap_dim(dim, ndim, op):
     if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
         raise TypeError(f"[{op}] dim must be an int, got {type(dim).__name__}")
     if not -n <= dim < n:
-        raise IndexError(f"[{op}] dim {dim} out of range: expected a dim in [{-n}, {n - 1}]")
+        raise IndexError(f"[{op}] Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
     return dim + n if dim < 0 else int(dim)
 
 
@@ -282,10 +298,10 @@ def unfold(self, dimension, size, step):
     as a new last dim (windows may overlap; their gradients add up)."""
     _check(self, "unfold")
     in_shape = tuple(self._a.shape)
-    d = _wrap_dim(dimension, max(len(in_shape), 1), "unfold") if in_shape else 0
+    d = _wrap_dim(dimension, len(in_shape), "unfold")  # a 0-d tensor takes dims in [-1, 0]
     fn = lambda a: a.unfold(d, size, step)  # noqa: E731
     if not in_shape:
-        return _view(self, fn, lambda g: g.reshape(()))
+        return _view(self, fn, lambda g: g.sum())  # the window has 0 or 1 elements
     return _view(self, fn, lambda g: _unfold_backward(g, in_shape, d, size, step))
 
 
@@ -368,9 +384,14 @@ def chunk(input, chunks, dim=0):
     _check(input, "chunk")
     if not isinstance(chunks, numbers.Integral) or chunks <= 0:
         raise ValueError(f"[chunk] chunks must be a positive int, got {chunks!r}")
+    if chunks > _INT64_MAX:  # torch: "Overflow when unpacking long long"
+        raise ValueError(f"[chunk] chunks {chunks} does not fit in int64")
     d = _wrap_dim(dim, input._a.ndim, "chunk")
     n = input._a.shape[d]
     size = -(-n // chunks) if n else 0
+    if size == 0 and n == 0 and chunks * 1024 > _host_memory():
+        # An empty dim gives `chunks` empty tensors (as torch); that many objects cannot fit.
+        raise RuntimeError(f"[chunk] out of memory: {chunks} empty chunks of dim {d} (size 0) do not fit in memory")
     if size == 0:
         return tuple(narrow(input, d, 0, 0) for _ in range(min(chunks, 1) if n else chunks))
     return split(input, size, d)
@@ -541,6 +562,13 @@ def tile(input, dims):
     nd = input._a.ndim
     if len(dims) < nd:
         dims = [1] * (nd - len(dims)) + dims
+    shape = [1] * (len(dims) - nd) + list(input._a.shape)
+    n = 1
+    for r, s in zip(dims, shape):
+        n *= r * s if r >= 0 else 1
+    if n > _INT64_MAX:  # named here; repeat's C++ checks would name repeat
+        raise RuntimeError(f"[tile] size overflow: tiling shape {tuple(input._a.shape)} by {tuple(dims)} "
+                           f"gives {n} elements, more than int64 can hold")
     return repeat(input, dims)
 
 
@@ -556,7 +584,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     else:
         if not isinstance(repeats, numbers.Integral) or repeats < 0:
             raise ValueError(f"[repeat_interleave] repeats must be a non-negative int or an int tensor, got {repeats!r}")
-        rep = _C.full([], float(repeats), _C.DType.int64)
+        if repeats > _INT64_MAX:
+            raise RuntimeError(f"[repeat_interleave] repeats {repeats} does not fit in int64")
+        rep = _C.from_numpy(np.array(int(repeats), dtype=np.int64))  # exact: no float round trip
     x = input if dim is not None else reshape(input, -1)
     d = 0 if dim is None else _wrap_dim(dim, max(x.ndim, 1), "repeat_interleave")
     if x.ndim == 0:
@@ -574,6 +604,8 @@ def _tri(op, cfn):
     def f(input, diagonal=0):
         _check(input, op)
         k = int(diagonal)
+        if not _INT64_MIN <= k <= _INT64_MAX:
+            raise TypeError(f"[{op}] diagonal {k} does not fit in int64")
         return _copy_op(input, lambda a: cfn(a, k), lambda g: f(g, k))
 
     f.__name__ = op

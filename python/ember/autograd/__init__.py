@@ -1,12 +1,12 @@
 """ember.autograd: reverse-mode automatic differentiation with PyTorch's API."""
 from . import engine as _engine
 from .function import Function, Node, once_differentiable
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled, no_grad, set_grad_enabled
 from .gradcheck import gradcheck, gradgradcheck
 
 __all__ = [
     "Function", "backward", "grad", "gradcheck", "gradgradcheck", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "inference_mode", "once_differentiable",
+    "set_grad_enabled", "is_grad_enabled", "inference_mode", "is_inference_mode_enabled", "once_differentiable",
 ]
 
 
@@ -36,12 +36,10 @@ def _backward_to_inputs(tensors, grads, retain_graph, create_graph, inputs):
     res = _engine.run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, allow_unused=True,
                                accumulate=False)
     for x, g in zip(inputs, res):
-        if g is None:
-            continue
-        if x.grad is None:
-            x.grad = g if create_graph else g.detach().clone()
-        else:
-            x.grad = x.grad + g
+        if g is not None:
+            # Same rule as the leaves' AccumulateGrad: the gradient object is never stolen here
+            # (it may be the user's), later ones are added in place.
+            _engine._accumulate_into_leaf(x, g, create_graph, {id(g)})
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, only_inputs=True,

@@ -5,14 +5,18 @@ gradients for the same output are summed in a buffer. Leaves receive their sum
 through their AccumulateGrad node. With retain_graph=False the saved tensors of
 every node that ran are freed, so a second backward raises like PyTorch's.
 """
+from . import function as _function
 from .function import AccumulateGrad, Node
 from .grad_mode import _state
 
 # Filled in by ember.tensor.
 _wrap = None
 _add = None
+_add_out = None  # (out, a, b) in place: out = a + b
 _sum_to_shape = None
 _ones_like = None
+_cast = None  # (Tensor, _C.DType) -> Tensor, differentiable
+_type_name = None  # Tensor -> "ember.FloatTensor"
 
 
 def _accumulate(a, b):
@@ -100,6 +104,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     for h in list(hooks):
                         r = h(buf[0])
                         if r is not None:
+                            _check_hook_result(h, buf[0], r)
                             buf[0] = r
                 if capture is not None:
                     pos = capture.get((nid, 0))
@@ -131,6 +136,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     break
             executed.append(node)
             in_shapes = node._in_shapes
+            validate = node._fn._validate_grads
             j = -1
             for e in node.next_functions:
                 j += 1
@@ -142,8 +148,16 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     g = grads_in[j]
                     if g is not None:
                         shape = in_shapes[j]
-                        if g._a.shape != shape:
+                        ga = g._a
+                        if ga.shape != shape:
+                            if not _expandable(shape, ga.shape):
+                                raise RuntimeError(
+                                    f"Function {node.name()} returned an invalid gradient at index {j} - got "
+                                    f"{list(ga.shape)} but expected shape compatible with {list(shape)}"
+                                )
                             g = _sum_to_shape(g, shape, node)
+                        if validate:
+                            g = _check_dtype_device(node, j, g, nxt, nr)
                         b = buffers.get(k)
                         if b is None:
                             b = buffers[k] = [None] * _n_outputs(nxt)
@@ -189,21 +203,79 @@ def _run_pre_hooks(node, buf):
                 break
             r = h(buf[nr])
             if r is not None:
+                _check_hook_result(h, buf[nr], r)
                 buf[nr] = r
 
 
+def _expandable(shape, gshape):
+    """True when ``shape`` broadcasts to ``gshape`` (PyTorch's is_expandable_to)."""
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        return False
+    for s, gs in zip(shape, gshape[lead:]):
+        if s != gs and s != 1:
+            return False
+    return True
+
+
+def _check_dtype_device(node, j, g, nxt, nr):
+    """PyTorch's validate_outputs for one gradient: same device as the input, cast to its dtype."""
+    # The input's dtype and device are those of the edge's target (a leaf, or an output
+    # of another node), so nothing is stored at forward time.
+    dt, dty, di = _edge_meta(nxt, nr)
+    ga = g._a
+    if ga.device_type != dty or (dty and ga.device_index != di):
+        raise RuntimeError(
+            f"Function {node.name()} returned an invalid gradient at index {j} - expected "
+            f"device {_dev_name(dty, di)} but got {_dev_name(ga.device_type, ga.device_index)}"
+        )
+    return _cast(g, dt) if ga.dtype != dt else g
+
+
+def _edge_meta(nxt, nr):
+    if type(nxt) is AccumulateGrad:
+        a = nxt.variable._a
+        return a.dtype, a.device_type, a.device_index
+    _, dt, dev = nxt._out_meta[nr]
+    return dt, dev[0], dev[1]
+
+
+def _dev_name(dev_type, index):
+    return f"cuda:{index}" if dev_type == 1 else "cpu"
+
+
+def _hook_name(h):
+    return getattr(h, "__name__", None) or type(h).__name__
+
+
+def _check_hook_result(h, old, new):
+    """A tensor hook may replace the gradient, but not change its shape, dtype or device (PyTorch's rule)."""
+    if not isinstance(new, _function.Tensor):
+        raise TypeError(f"expected Tensor or None (got {type(new).__name__}) from hook '{_hook_name(h)}'")
+    a, b = old._a, new._a
+    if a.dtype != b.dtype or a.device_type != b.device_type:
+        raise RuntimeError(
+            f"hook '{_hook_name(h)}' has changed the type of value (was {_type_name(old)} got {_type_name(new)})"
+        )
+    if a.shape != b.shape:
+        raise RuntimeError(f"hook '{_hook_name(h)}' has changed the size of value")
+
+
 def _accumulate_into_leaf(t, g, create_graph, given):
+    """PyTorch's AccumulateGrad: the first gradient is stolen or copied into ``.grad``; later ones are
+    added into the existing ``.grad`` in place (so references to it see the sum), except with
+    create_graph=True, where ``.grad`` becomes a new, differentiable sum."""
     if t.grad is None:
         if create_graph:
-            t.grad = g
+            t.grad = g.clone()
         else:
             a = g._a
             if id(g) in given or a.storage_use_count != 1 or not a.is_contiguous() or g.grad_fn is not None:
                 a = a.clone()
             t.grad = _wrap(a)
             given.add(id(g))
+    elif create_graph:
+        t.grad = t.grad + g
     else:
-        if create_graph:
-            t.grad = t.grad + g
-        else:
-            t.grad = _wrap(_add(t.grad._a, g._a))
+        old = t.grad._a
+        _add_out(old, old, g._a)

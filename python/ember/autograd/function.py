@@ -24,11 +24,16 @@ Rules:
 - backward returns one gradient (or None) per forward argument, in order; extra
   non-tensor arguments get None. A gradient whose shape differs from its input's by
   broadcasting is summed back to the input's shape by the engine, so elementwise
-  backward formulas need no reduction of their own.
+  backward formulas need no reduction of their own. Like PyTorch's validate_outputs,
+  the engine raises on a wrong count, a shape that does not broadcast or a wrong
+  device, and casts a gradient of another dtype to the input's.
+- Tensors made in inference mode cannot be saved for backward.
 - In-place ops call ``ctx.mark_dirty(t)`` on the tensor they modify and return it.
 - Outputs of integer/bool dtype never require grad.
 """
-from .grad_mode import _state
+import functools
+
+from .grad_mode import _inf_ever, _state
 
 _seq = [0]
 
@@ -143,11 +148,14 @@ class Node:
         if not isinstance(res, tuple):
             res = (res,)
         n = len(self.next_functions)
-        if len(res) < n:
-            raise RuntimeError(
-                f"function {self.name()} returned an incorrect number of gradients (expected {n}, got {len(res)})"
-            )
-        return res[:n]
+        if len(res) != n:
+            # Like PyTorch, extra trailing gradients are accepted only when they are all None.
+            if len(res) < n or any(r is not None for r in res[n:]):
+                raise RuntimeError(
+                    f"function {self.name()} returned an incorrect number of gradients (expected {n}, got {len(res)})"
+                )
+            res = res[:n]
+        return res
 
 
 class _SavedOutput:
@@ -223,7 +231,12 @@ class _NullCtx:
 
 
 class FunctionMeta(type):
-    pass
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        # Gradients of user-defined Functions get PyTorch's dtype/device validation in
+        # the engine; ember's own backward formulas are tested to return the input's
+        # dtype and device, and skipping the check keeps backward cheap.
+        cls._validate_grads = not cls.__module__.startswith("ember.")
 
 
 class Function(metaclass=FunctionMeta):
@@ -239,10 +252,11 @@ class Function(metaclass=FunctionMeta):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        if _state[0]:
-            for a in args:
-                if isinstance(a, Tensor) and a.requires_grad:
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                if _state[0]:
                     return _apply_recording(cls, args, kwargs)
+                break
         return cls.forward(_NullCtx(), *args, **kwargs)
 
 
@@ -328,6 +342,8 @@ def _apply_recording(cls, args, kwargs):
                     conv.append(_SavedOutput(o, i))
                     break
             else:
+                if _inf_ever[0] and _is_inference(s):
+                    raise RuntimeError(_INFERENCE_SAVE_MSG)
                 conv.append((s, s._a.version))
         node._saved = conv
     if dirty:
@@ -354,9 +370,63 @@ def _type_name(t):
     )
 
 
+_INFERENCE_SAVE_MSG = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in inference mode in "
+    "computation tracked by autograd. To work around this, you can make a clone to get a normal tensor and use it "
+    "in autograd, or use `ember.no_grad()` instead of `ember.inference_mode()`."
+)
+
+
+def _is_inference(t):
+    from ..tensor import _is_inference as f
+
+    return f(t)
+
+
+class DelayedError(Function):
+    """Passes gradients through; differentiating its backward raises ``msg``."""
+
+    @staticmethod
+    def forward(ctx, msg, *xs):
+        ctx.msg = msg
+        return tuple(_wrap(x._a) if isinstance(x, Tensor) else x for x in xs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise RuntimeError(ctx.msg)
+
+
+_ONCE_MSG = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
 def once_differentiable(fn):
-    """Marks a backward that is not itself differentiable (accepted for compatibility)."""
-    return fn
+    """Marks a backward as not differentiable: it runs under no_grad, and with
+    create_graph=True its results carry a node that raises when differentiated
+    (PyTorch's DelayedError)."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        prev = _state[0]
+        _state[0] = False
+        try:
+            outputs = fn(ctx, *args)
+        finally:
+            _state[0] = prev
+        if not prev:
+            return outputs
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        fake = []
+        for o in outs:
+            if isinstance(o, Tensor):
+                o = _wrap(o._a, o._a.dtype in _FLOAT_C)
+            fake.append(o)
+        res = DelayedError.apply(_ONCE_MSG, *fake)
+        return res[0] if single else res
+
+    return wrapper
 
 
 # Filled in by ember.tensor to avoid an import cycle.

@@ -1,13 +1,50 @@
-"""Grad mode: no_grad, enable_grad, set_grad_enabled, inference_mode (context managers and decorators)."""
-import functools
+"""Grad mode: no_grad, enable_grad, set_grad_enabled, inference_mode (context managers and decorators).
 
-# One flag for the process, like PyTorch's thread-local default on the main thread.
-# A list so hot paths read it without a function call: _state[0].
-_state = [True]
+Like PyTorch, the modes are per thread: ``with no_grad():`` in one thread leaves every
+other thread recording, and a new thread starts with grad enabled and inference mode
+off. The flags live in C++ thread-locals behind ``_state`` (ember._C._grad_state):
+``_state[0]`` is this thread's grad mode, ``_state[1]`` its inference mode. Indexing it
+costs about as much as indexing a list, so hot paths read ``_state[0]`` directly (and
+test ``requires_grad`` first, so ops on plain tensors never read it).
+"""
+import functools
+import threading
+
+from .. import _C
+
+_state = _C._grad_state
+
+# How many threads are inside inference_mode(True) right now. Only while this is
+# non-zero does tensor creation mark inference tensors (ember.tensor swaps in a marking
+# _wrap through _on_inference_active), so the common path pays nothing. ``_inf_ever``
+# turns on the (rare) inference-tensor checks.
+_inf_active = [0]
+_inf_ever = [False]
+_inf_lock = threading.Lock()
+_on_inference_active = None  # set by ember.tensor: fn(bool)
 
 
 def is_grad_enabled():
     return _state[0]
+
+
+def is_inference_mode_enabled():
+    return _state[1]
+
+
+def _set_inference(on):
+    """Sets this thread's inference flag; returns the previous one."""
+    prev = _state[1]
+    if on != prev:
+        with _inf_lock:
+            before = _inf_active[0]
+            _inf_active[0] = now = before + (1 if on else -1)
+            if on:
+                _inf_ever[0] = True
+            if (before == 0) != (now == 0):
+                _on_inference_active(now > 0)
+        _state[1] = on
+    return prev
 
 
 class _GradMode:
@@ -32,7 +69,7 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """Disables gradient recording inside the block or decorated function."""
+    """Disables gradient recording inside the block or decorated function (this thread only)."""
 
     _value = False
 
@@ -41,21 +78,33 @@ class enable_grad(_GradMode):
     _value = True
 
 
-class inference_mode(_GradMode):
+class inference_mode:
+    """Like no_grad, and tensors made inside are inference tensors (``is_inference()``)."""
+
     def __init__(self, mode=True):
-        self._value = not mode
+        self._mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = _state[0]
+        self._prev_inf = _set_inference(self._mode)
+        _state[0] = not self._mode
+        return self
+
+    def __exit__(self, *exc):
+        _state[0] = self._prev
+        _set_inference(self._prev_inf)
+        return False
+
+    def clone(self):
+        return self.__class__(self._mode)
 
     def __call__(self, fn):
-        value = self._value
+        mode = self._mode
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev = _state[0]
-            _state[0] = value
-            try:
+            with inference_mode(mode):
                 return fn(*args, **kwargs)
-            finally:
-                _state[0] = prev
 
         return wrapper
 

@@ -275,7 +275,8 @@ def glu(input, dim=-1):
         raise RuntimeError("[glu] glu does not support scalars because halving size must be even")
     d = dim + input.dim() if dim < 0 else dim
     if not 0 <= d < input.dim():
-        raise IndexError(f"[glu] dim {dim} is out of range for a tensor of {input.dim()} dims")
+        raise IndexError(f"[glu] Dimension out of range (expected to be in range of [{-input.dim()}, {input.dim() - 1}], "
+                         f"but got {dim})")
     if input.shape[d] % 2:
         raise RuntimeError(f"[glu] Halving dimension must be even, but dimension {d} is size {input.shape[d]}")
     a, b = input.chunk(2, d)

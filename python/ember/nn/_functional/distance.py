@@ -13,7 +13,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     shape = ember.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
     nd = len(shape)
     if not -max(nd, 1) <= dim < max(nd, 1):
-        raise IndexError(f"[cosine_similarity] dim {dim} is out of range for inputs of shape {tuple(shape)}")
+        n = max(nd, 1)
+        raise IndexError(f"[cosine_similarity] Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got "
+                         f"{dim}) for inputs of shape {tuple(shape)}")
     n1 = ember.sqrt((x1 * x1).sum(dim, keepdim=True)).clamp(min=eps)
     n2 = ember.sqrt((x2 * x2).sum(dim, keepdim=True)).clamp(min=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

@@ -124,6 +124,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if output_size is None:
         # torch's compute_output_size: the product in double, truncated.
         output_size = [math.trunc(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
+    if any(not -(1 << 63) <= s < (1 << 63) for s in output_size):  # never wrap: sizes go to C++ as int64
+        raise RuntimeError(f"[interpolate] size overflow: output size {output_size} does not fit in int64")
     if mode == "area" and dim < 3:
         return (adaptive_avg_pool1d if dim == 1 else adaptive_avg_pool2d)(input, output_size)
     scales = [-1.0] * dim if scale_factors is None else scale_factors
