@@ -31,6 +31,8 @@ void bind_conv(py::module_& m);
 void bind_pool(py::module_& m);
 void bind_norm(py::module_& m);
 void bind_embedding(py::module_& m);
+void bind_optim(py::module_& m);
+void bind_grad_mode(py::module_& m);
 void bind_grad_mode(py::module_& m);
 
 Device make_device(int type, int index);

@@ -26,6 +26,7 @@ PYBIND11_MODULE(_C, m) {
   bind_array(m);
   bind_runtime(m);
   bind_grad_mode(m);
+  bind_grad_mode(m);
   bind_elementwise(m);
   bind_reduce(m);
   bind_gemm(m);
@@ -41,4 +42,5 @@ PYBIND11_MODULE(_C, m) {
   bind_pool(m);
   bind_norm(m);
   bind_embedding(m);
+  bind_optim(m);
 }

@@ -1,6 +1,8 @@
-"""ember.optim: Optimizer, SGD, Adam (PyTorch's torch.optim API). Every other file in
-this folder (adamw.py, lr_scheduler.py, ...) is imported too: optimizer classes are
-re-exported from its ``__all__`` and the file itself is reachable as
+"""ember.optim: PyTorch's torch.optim API. Optimizer, SGD, Adam, AdamW, RMSprop, Adagrad,
+Adadelta, Adamax, NAdam, RAdam, ASGD, Rprop, LBFGS and Lion; each (but LBFGS) updates a
+whole parameter group with one fused multi-tensor C++ kernel (csrc/ops/optim). Every
+other file in this folder (adamw.py, lr_scheduler.py, ...) is imported too: optimizer
+classes are re-exported from its ``__all__`` and the file itself is reachable as
 ``ember.optim.<file>``."""
 import importlib as _importlib
 import pkgutil as _pkgutil

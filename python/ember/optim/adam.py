@@ -1,5 +1,6 @@
-"""Adam (with amsgrad, L2 or decoupled weight decay, maximize): PyTorch's update rule,
-step for step (the single-tensor path PyTorch runs on the CPU):
+"""Adam (amsgrad, L2 or decoupled weight decay, maximize): PyTorch's update rule
+(torch/optim/adam.py, single-tensor order of operations), run for the whole group by
+one fused native call (_C.adam_step):
 
     t += 1;  g = -grad if maximize else grad
     g += weight_decay * p            (or p *= 1 - lr * weight_decay when decoupled)
@@ -7,9 +8,12 @@ step for step (the single-tensor path PyTorch runs on the CPU):
     vmax = max(vmax, v)              (amsgrad: the denominator uses vmax)
     p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 
-state per parameter: step (a float32 scalar tensor), exp_avg, exp_avg_sq, max_exp_avg_sq.
+state per parameter: step (a 0-d tensor), exp_avg, exp_avg_sq, max_exp_avg_sq (amsgrad).
+``foreach``/``fused``/``capturable`` are accepted for compatibility; ember always runs
+its fused CPU kernel, and ``differentiable`` steps are not recorded by autograd.
 """
-from .._ops.creation import tensor, zeros_like
+from .. import _C
+from ._common import check_betas, check_eps, check_lr, check_weight_decay, new_step, zeros
 from .optimizer import Optimizer
 
 __all__ = ["Adam"]
@@ -19,20 +23,15 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_lr(lr)
+        check_eps(eps)
+        check_betas(betas)
+        check_weight_decay(weight_decay)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused,
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
+        self._check_fused_args(foreach, fused, differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -50,47 +49,16 @@ class Adam(Optimizer):
         return self._run_step(closure, self._update_group)
 
     def _update_group(self, group):
-        lr = group["lr"]
+        amsgrad = bool(group["amsgrad"])
+        inits = {"step": new_step, "exp_avg": zeros, "exp_avg_sq": zeros}
+        if amsgrad:
+            inits["max_exp_avg_sq"] = zeros
+        params, grads, s, _, unique = self._gather(group, inits)
+        if not params:
+            return
         beta1, beta2 = group["betas"]
-        eps = group["eps"]
-        wd = group["weight_decay"]
-        amsgrad = group["amsgrad"]
-        maximize = group["maximize"]
-        decoupled = group["decoupled_weight_decay"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            g = p.grad
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = tensor(0.0)
-                state["exp_avg"] = zeros_like(p)
-                state["exp_avg_sq"] = zeros_like(p)
-                if amsgrad:
-                    state["max_exp_avg_sq"] = zeros_like(p)
-            exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-            step_t = state["step"]
-            step_t.add_(1)
-            step = step_t.item()
-            if maximize:
-                g = -g
-            if wd != 0:
-                if decoupled:
-                    p.mul_(1 - lr * wd)
-                else:
-                    g = g.add(p, alpha=wd)
-            exp_avg.lerp_(g, 1 - beta1)
-            exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2 = 1 - beta2 ** step
-            step_size = lr / bias_correction1
-            bc2_sqrt = bias_correction2 ** 0.5
-            if amsgrad:
-                if "max_exp_avg_sq" not in state:
-                    state["max_exp_avg_sq"] = zeros_like(p)
-                vmax = state["max_exp_avg_sq"]
-                vmax.copy_(vmax.maximum(exp_avg_sq))
-                denom = (vmax.sqrt() / bc2_sqrt).add_(eps)
-            else:
-                denom = (exp_avg_sq.sqrt() / bc2_sqrt).add_(eps)
-            p.addcdiv_(exp_avg, denom, value=-step_size)
+        self._launch(_C.adam_step, unique,
+                     [params, grads, s["exp_avg"], s["exp_avg_sq"], s.get("max_exp_avg_sq", []), s["step"]],
+                     float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
+                     float(group["weight_decay"]), amsgrad, bool(group["maximize"]),
+                     bool(group["decoupled_weight_decay"]))

@@ -174,6 +174,70 @@ class Optimizer:
             hook(self, (), {})
         return loss
 
+    def _gather(self, group, inits):
+        """The parameters of ``group`` that have a gradient, as the lists a fused kernel
+        takes: (param arrays, grad arrays, {key: arrays of state[key]}, fresh, unique).
+
+        ``inits`` maps each state key, in torch's order, to a factory ``f(p)``; keys
+        missing from a parameter's state are created first (that parameter is then
+        "fresh"). None: the optimizer keeps no state (SGD without momentum). State
+        tensors are made contiguous once, in place in the state. One pass of list
+        building, like torch's ``_init_group``: the update itself is one native call
+        over all of them. ``unique`` is False when a parameter repeats in the group."""
+        params, grads, fresh = [], [], []
+        keys = list(inits) if inits else []
+        cols = {k: [] for k in keys}
+        seen, created = set(), set()
+        unique = True
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            if id(p) in seen:
+                unique = False
+            seen.add(id(p))
+            params.append(p._a)
+            if not g._a.is_contiguous():
+                g = g.contiguous()
+            grads.append(g._a)
+            if not keys:
+                fresh.append(False)
+                continue
+            state = self.state[p]
+            # a repeated parameter whose state this pass created is fresh again, as in
+            # torch, whose lists are gathered before any update
+            new = id(p) in created
+            for k in keys:
+                t = state.get(k)
+                if t is None:
+                    t = state[k] = inits[k](p)
+                    new = True
+                    created.add(id(p))
+                elif not t._a.is_contiguous():
+                    t = state[k] = t.contiguous()
+                cols[k].append(t._a)
+            fresh.append(new)
+        return params, grads, cols, fresh, unique
+
+    @staticmethod
+    def _launch(kernel, unique, lists, *args):
+        """kernel(*lists, *args) over all tensors at once; a parameter listed twice in
+        one group (torch warns and updates it twice) is updated one entry at a time,
+        in order, since one fused call must not write a buffer twice."""
+        if unique or not lists or not lists[0]:
+            kernel(*lists, *args)
+            return
+        for i in range(len(lists[0])):
+            kernel(*[lst[i:i + 1] if lst else lst for lst in lists], *args)
+
+    @staticmethod
+    def _check_fused_args(foreach, fused, differentiable):
+        if fused:
+            if differentiable:
+                raise RuntimeError("`fused` does not support `differentiable`")
+            if foreach:
+                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
     def register_step_pre_hook(self, hook):
         """hook(optimizer, args, kwargs) before each step."""
         from ..nn.modules.module import RemovableHandle
