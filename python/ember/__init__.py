@@ -14,6 +14,7 @@ from ._dtype import bool_ as bool  # noqa: A001  (ember.bool, like torch.bool)
 from ._format import set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import is_inference_mode_enabled
+from .autograd import is_inference_mode_enabled
 from .tensor import Size, Tensor
 
 __version__ = getattr(_C, "__version__", "0.1.0")
@@ -73,5 +74,6 @@ def numel(t):
 
 
 from . import nn, optim, utils  # noqa: E402
+from . import datasets  # noqa: E402  (ember.datasets: digits shipped, MNIST/CIFAR/ImageFolder/CSV readers)
 from .serialization import load, save  # noqa: E402  (ember.save / ember.load: safetensors, reads torch .pt)
 from .nn.functional import log_softmax, softmax  # noqa: E402,F401  (torch.softmax / torch.log_softmax)

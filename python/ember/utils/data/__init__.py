@@ -1,5 +1,7 @@
 """ember.utils.data: datasets, samplers and the DataLoader (PyTorch's torch.utils.data)."""
-from .dataloader import DataLoader, WorkerInfo, default_collate, default_convert, get_worker_info
+from ._worker import WorkerInfo, get_worker_info
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader
 from .dataset import (
     ChainDataset, ConcatDataset, Dataset, IterableDataset, StackDataset, Subset, TensorDataset, random_split,
 )

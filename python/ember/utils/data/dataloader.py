@@ -1,166 +1,43 @@
-"""DataLoader, default_collate, default_convert, get_worker_info (PyTorch's semantics).
+"""DataLoader (PyTorch's torch.utils.data.DataLoader): batches from a dataset, in the main
+process (num_workers=0) or in worker processes (see _multiprocess and _worker).
 
 Batches come from a BatchSampler over a Sampler (sequential, or random when shuffle=True)
-and are collated by ``collate_fn``. With ``num_workers > 0`` map-style batches are built
-in forked worker processes (a multiprocessing Pool; ember's thread pool is rebuilt in a
-forked child) and come back in order, pickled through NumPy. A TensorDataset with the
-default collate takes a fast path: each batch is one index_select per tensor instead of
-batch_size row views stacked again (same values as PyTorch's per-sample path).
+and are collated by ``collate_fn``. ``pin_memory`` is accepted for compatibility: ember has
+no pinned host memory yet, so on this CPU build it is a no-op (PyTorch warns the same way
+when no accelerator is present).
 """
-import collections.abc
 import multiprocessing
-import random
+import os
 import warnings
 
-import numpy as np
-
-from ..._ops.creation import as_tensor, tensor
 from ..._ops.random import Generator
-from ...tensor import Tensor
+from ._fetch import InfiniteConstantSampler, IterableFetcher, MapFetcher
+from .collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
-__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info", "WorkerInfo"]
-
-_ERR = "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
-
-
-def _stack(batch):
-    from ..._ops.shape import stack
-
-    return stack(batch, 0)
-
-
-def default_collate(batch):
-    """Stacks a list of samples into a batch: tensors and arrays are stacked along a new
-    first dim, numbers become a tensor, and tuples/lists/dicts are collated field by field
-    (tuples give lists, as in PyTorch)."""
-    elem = batch[0]
-    elem_type = type(elem)
-    if isinstance(elem, Tensor):
-        return _stack(batch)
-    if elem_type.__module__ == "numpy" and elem_type.__name__ not in ("str_", "string_"):
-        if elem_type.__name__ in ("ndarray", "memmap"):
-            if elem.dtype.char in "SaUO":
-                raise TypeError(_ERR.format(elem.dtype))
-            return default_collate([as_tensor(np.ascontiguousarray(b)) for b in batch])
-        if elem.shape == ():
-            return as_tensor(np.asarray(batch))
-    if isinstance(elem, bool):
-        return tensor(batch)
-    if isinstance(elem, float):
-        from ..._dtype import float64
-
-        return tensor(batch, dtype=float64)
-    if isinstance(elem, int):
-        return tensor(batch)
-    if isinstance(elem, (str, bytes)):
-        return batch
-    if isinstance(elem, collections.abc.Mapping):
-        try:
-            return elem_type({key: default_collate([d[key] for d in batch]) for key in elem})
-        except TypeError:
-            return {key: default_collate([d[key] for d in batch]) for key in elem}
-    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-        return elem_type(*(default_collate(samples) for samples in zip(*batch)))
-    if isinstance(elem, collections.abc.Sequence):
-        it = iter(batch)
-        elem_size = len(next(it))
-        if not all(len(e) == elem_size for e in it):
-            raise RuntimeError("each element in list of batch should be of equal size")
-        transposed = list(zip(*batch))
-        if isinstance(elem, tuple):
-            return [default_collate(samples) for samples in transposed]
-        try:
-            return elem_type([default_collate(samples) for samples in transposed])
-        except TypeError:
-            return [default_collate(samples) for samples in transposed]
-    raise TypeError(_ERR.format(elem_type))
-
-
-def default_convert(data):
-    """Without auto-batching: NumPy arrays (and containers of them) become tensors."""
-    elem_type = type(data)
-    if isinstance(data, Tensor):
-        return data
-    if elem_type.__module__ == "numpy" and elem_type.__name__ not in ("str_", "string_"):
-        if elem_type.__name__ == "ndarray" and data.dtype.char in "SaUO":
-            return data
-        return as_tensor(data)
-    if isinstance(data, collections.abc.Mapping):
-        try:
-            return elem_type({k: default_convert(v) for k, v in data.items()})
-        except TypeError:
-            return {k: default_convert(v) for k, v in data.items()}
-    if isinstance(data, tuple) and hasattr(data, "_fields"):
-        return elem_type(*(default_convert(d) for d in data))
-    if isinstance(data, tuple):
-        return [default_convert(d) for d in data]
-    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
-        try:
-            return elem_type([default_convert(d) for d in data])
-        except TypeError:
-            return [default_convert(d) for d in data]
-    return data
-
-
-class WorkerInfo:
-    def __init__(self, id, num_workers, seed, dataset):
-        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
-
-    def __repr__(self):
-        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, dataset={self.dataset})"
-
-
-_worker_info = None
-# Set in the parent right before forking the pool, inherited by the children (no pickling).
-_pool_job = None
-
-
-def get_worker_info():
-    """In a DataLoader worker: its WorkerInfo (id, num_workers, seed, dataset); else None."""
-    return _worker_info
-
-
-def _worker_init(counter, num_workers, base_seed):
-    global _worker_info
-    with counter.get_lock():
-        wid = counter.value
-        counter.value += 1
-    seed = base_seed + wid
-    from ..._ops.random import manual_seed
-
-    manual_seed(seed)
-    random.seed(seed)
-    dataset, _, _, worker_init_fn = _pool_job
-    _worker_info = WorkerInfo(wid, num_workers, seed, dataset)
-    if worker_init_fn is not None:
-        worker_init_fn(wid)
-
-
-def _worker_fetch(indices):
-    dataset, collate_fn, auto_collation, _ = _pool_job
-    return _fetch(dataset, collate_fn, auto_collation, indices)
-
-
-def _fetch(dataset, collate_fn, auto_collation, indices):
-    if auto_collation:
-        if callable(getattr(dataset, "__getitems__", None)):
-            data = dataset.__getitems__(indices)
-        else:
-            data = [dataset[i] for i in indices]
-        return collate_fn(data)
-    return collate_fn(dataset[indices])
+__all__ = ["DataLoader"]
 
 
 class DataLoader:
-    """Iterates over ``dataset`` in batches (PyTorch's torch.utils.data.DataLoader)."""
+    """Iterates over ``dataset`` in batches (PyTorch's torch.utils.data.DataLoader).
+
+    With ``num_workers > 0`` batches are built in worker processes (fork by default on
+    Linux, or ``multiprocessing_context``), ``prefetch_factor`` batches in flight per
+    worker, delivered in sampler order; ``persistent_workers`` keeps the processes between
+    epochs. Each worker is seeded with base_seed + worker_id (base_seed drawn from
+    ``generator`` or ember's default generator once per iterator), applied to
+    ember.manual_seed, ``random`` and NumPy. ``in_order=False`` is accepted; batches still
+    arrive in order. ``pin_memory`` is a no-op on this CPU build (a warning says so).
+    """
+
+    __initialized = False
 
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  pin_memory_device="", in_order=True):
-        if not isinstance(num_workers, int) or num_workers < 0:
+        if not isinstance(num_workers, int) or isinstance(num_workers, bool) or num_workers < 0:
             raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
@@ -184,9 +61,7 @@ class DataLoader:
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
-        self.persistent_workers = persistent_workers
         self.in_order = in_order
-        self.generator = generator
         self._is_iterable = isinstance(dataset, IterableDataset)
 
         if self._is_iterable:
@@ -203,6 +78,7 @@ class DataLoader:
             shuffle = bool(shuffle)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
+        own_batch_sampler = batch_sampler is None
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
                 raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
@@ -214,7 +90,7 @@ class DataLoader:
 
         if sampler is None:
             if self._is_iterable:
-                sampler = _InfiniteConstantSampler()
+                sampler = InfiniteConstantSampler()
             elif shuffle:
                 sampler = RandomSampler(dataset, generator=generator)
             else:
@@ -226,10 +102,43 @@ class DataLoader:
         self.drop_last = drop_last
         self.sampler = sampler
         self.batch_sampler = batch_sampler
+        self.generator = generator
+        self._own_batch_sampler = own_batch_sampler
         if collate_fn is None:
             collate_fn = default_collate if self._auto_collation else default_convert
         self.collate_fn = collate_fn
-        self._pool = None
+        self.persistent_workers = persistent_workers
+        self.__initialized = True
+        self._iterator = None
+        self._check_context()
+
+    def __setattr__(self, attr, val):
+        if self.__initialized and attr in (
+                "batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers"):
+            raise ValueError(f"{attr} attribute should not be set after {self.__class__.__name__} is initialized")
+        super().__setattr__(attr, val)
+
+    def _check_context(self):
+        ctx = self.multiprocessing_context
+        if ctx is None:
+            return
+        if self.num_workers == 0:
+            raise ValueError("multiprocessing_context can only be used with multi-process loading (num_workers > 0), "
+                             f"but got num_workers={self.num_workers}")
+        if isinstance(ctx, str):
+            valid = multiprocessing.get_all_start_methods()
+            if ctx not in valid:
+                raise ValueError("multiprocessing_context option should specify a valid start method in "
+                                 f"{valid!r}, but got multiprocessing_context={ctx!r}")
+        elif not isinstance(ctx, multiprocessing.context.BaseContext):
+            raise TypeError("multiprocessing_context option should be a valid context object or a string specifying "
+                            f"the start method, but got multiprocessing_context={ctx}")
+
+    def _mp_context(self):
+        ctx = self.multiprocessing_context
+        if ctx is None:
+            return multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+        return multiprocessing.get_context(ctx) if isinstance(ctx, str) else ctx
 
     @property
     def _auto_collation(self):
@@ -238,6 +147,14 @@ class DataLoader:
     @property
     def _index_sampler(self):
         return self.batch_sampler if self._auto_collation else self.sampler
+
+    def _fast_tensors(self):
+        """The tensors to gather from when the fast TensorDataset path applies, else None."""
+        if (type(self.dataset) is TensorDataset and self.collate_fn is default_collate and self._own_batch_sampler
+                and self._auto_collation and type(self.sampler) in (SequentialSampler, RandomSampler)
+                and self.dataset.tensors):
+            return self.dataset.tensors
+        return None
 
     def __len__(self):
         if self._is_iterable:
@@ -251,97 +168,58 @@ class DataLoader:
         return len(self._index_sampler)
 
     def __iter__(self):
-        if self._is_iterable:
-            if self.num_workers > 0:
-                warnings.warn("[DataLoader] ember runs IterableDataset loading in the main process; num_workers is "
-                              "ignored for it", stacklevel=2)
-            return self._iter_iterable()
-        if self.num_workers > 0:
-            return self._iter_workers()
-        return self._iter_map()
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
+                          "memory won't be used.", stacklevel=2)
+        if self.num_workers == 0:
+            return _SingleProcessIter(self)
+        from ._multiprocess import MultiProcessingIter
 
-    # ------------------------------------------------------------ single process
-    def _fast_tensor_dataset(self):
-        return (type(self.dataset) is TensorDataset and self.collate_fn is default_collate
-                and self._auto_collation)
+        self._check_worker_number_rationality()
+        if self.persistent_workers:
+            if self._iterator is None or self._iterator._shutdown:
+                self._iterator = MultiProcessingIter(self)
+            else:
+                self._iterator._reset()
+            return self._iterator
+        return MultiProcessingIter(self)
 
-    def _iter_map(self):
-        ds, collate, auto = self.dataset, self.collate_fn, self._auto_collation
-        if self._fast_tensor_dataset():
-            tensors = ds.tensors
-            for indices in self._index_sampler:
-                idx = tensor(indices)
-                yield [t.index_select(0, idx) for t in tensors]
-            return
-        for indices in self._index_sampler:
-            yield _fetch(ds, collate, auto, indices)
 
-    def _iter_iterable(self):
-        it = iter(self.dataset)
-        if not self._auto_collation:
-            for sample in it:
-                yield self.collate_fn(sample)
-            return
-        bs = self.batch_size
-        while True:
-            batch = []
-            for sample in it:
-                batch.append(sample)
-                if len(batch) == bs:
-                    break
-            if not batch or (len(batch) < bs and self.drop_last):
-                return
-            yield self.collate_fn(batch)
-            if len(batch) < bs:
-                return
+    def _check_worker_number_rationality(self):
+        try:
+            max_workers = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            max_workers = os.cpu_count()
+        if max_workers is not None and self.num_workers > max_workers:
+            warnings.warn(
+                f"This DataLoader will create {self.num_workers} worker processes in total. Our suggested max number "
+                f"of worker in current system is {max_workers}, which is smaller than what this DataLoader is going "
+                "to create. Please be aware that excessive worker creation might get DataLoader running slow or even "
+                "freeze, lower the worker number to avoid potential slowness/freeze if necessary.", stacklevel=3)
 
-    # ------------------------------------------------------------ worker processes
-    def _make_pool(self):
-        global _pool_job
+
+class _SingleProcessIter:
+    def __init__(self, loader):
         from ..._dtype import int64
         from ..._ops.creation import empty
 
-        base_seed = int(empty((), dtype=int64).random_(generator=self.generator).item()) % (1 << 62)
-        ctx = self.multiprocessing_context
-        if ctx is None or isinstance(ctx, str):
-            ctx = multiprocessing.get_context(ctx or "fork")
-        _pool_job = (self.dataset, self.collate_fn, self._auto_collation, self.worker_init_fn)
-        try:
-            counter = ctx.Value("i", 0)
-            pool = ctx.Pool(self.num_workers, initializer=_worker_init,
-                            initargs=(counter, self.num_workers, base_seed))
-        finally:
-            _pool_job = None
-        return pool
+        self._loader = loader
+        # Drawn as PyTorch does for every iterator, so the RNG stream matches workers' use.
+        self._base_seed = int(empty((), dtype=int64).random_(generator=loader.generator).item())
+        self._sampler_iter = iter(loader._index_sampler)
+        if loader._is_iterable:
+            self._fetcher = IterableFetcher(loader.dataset, loader._auto_collation, loader.collate_fn,
+                                            loader.drop_last)
+        else:
+            self._fetcher = MapFetcher(loader.dataset, loader._auto_collation, loader.collate_fn, loader.drop_last,
+                                       loader._fast_tensors())
 
-    def _iter_workers(self):
-        pool = self._pool if self.persistent_workers else None
-        if pool is None:
-            pool = self._make_pool()
-            if self.persistent_workers:
-                self._pool = pool
-        window = max(1, self.num_workers * (self.prefetch_factor or 2))
-        pending = []
-        try:
-            batches = iter(self._index_sampler)
-            for indices in batches:
-                pending.append(pool.apply_async(_worker_fetch, (indices,)))
-                if len(pending) >= window:
-                    yield pending.pop(0).get(self.timeout or None)
-            while pending:
-                yield pending.pop(0).get(self.timeout or None)
-        finally:
-            if not self.persistent_workers:
-                pool.terminate()
-                pool.join()
-
-    def __del__(self):
-        pool = self.__dict__.get("_pool")
-        if pool is not None:
-            pool.terminate()
-
-
-class _InfiniteConstantSampler(Sampler):
     def __iter__(self):
-        while True:
-            yield None
+        return self
+
+    def __len__(self):
+        return len(self._loader)
+
+    def __next__(self):
+        index = next(self._sampler_iter)
+        return self._fetcher.fetch(index)
