@@ -27,6 +27,13 @@ LAYERS = [
     "CosineSimilarity(dim=0)", "PairwiseDistance(p=1.0)", "Flatten(0, 2)", "Unflatten(1, (2, 5))", "Identity()",
     "Softmax(dim=1)", "LogSoftmax(dim=-1)", "GELU(approximate='tanh')", "Softplus(beta=2, threshold=10)",
     "Unfold(3, padding=1)", "Fold((8, 8), 2, stride=2)", "CrossEntropyLoss(label_smoothing=0.1)", "CTCLoss(blank=1)", "MultiMarginLoss(p=2)", "HuberLoss(delta=0.5)",
+    "RNN(10, 20)", "RNN(10, 20, 2, nonlinearity='relu', bias=False, batch_first=True)",
+    "LSTM(10, 20, num_layers=2, bidirectional=True, dropout=0.1)", "LSTM(16, 32, proj_size=8)", "GRU(8, 16, 2)",
+    "GRU(8, 16, bidirectional=True, batch_first=True)", "RNNCell(10, 20, nonlinearity='relu')", "LSTMCell(10, 20)",
+    "GRUCell(10, 20, bias=False)",
+    "MultiheadAttention(64, 8)", "MultiheadAttention(32, 4, bias=False, kdim=16, vdim=24, add_bias_kv=True)",
+    "TransformerEncoderLayer(32, 4, 64)", "TransformerDecoderLayer(32, 4, 64, norm_first=True, activation='gelu')",
+    "Transformer(32, 4, 2, 2, 64)",
 ]
 
 

@@ -32,7 +32,8 @@ void bind_pool(py::module_& m);
 void bind_norm(py::module_& m);
 void bind_embedding(py::module_& m);
 void bind_optim(py::module_& m);
-void bind_grad_mode(py::module_& m);
+void bind_rnn(py::module_& m);
+void bind_attention(py::module_& m);
 void bind_grad_mode(py::module_& m);
 
 Device make_device(int type, int index);

@@ -26,7 +26,6 @@ PYBIND11_MODULE(_C, m) {
   bind_array(m);
   bind_runtime(m);
   bind_grad_mode(m);
-  bind_grad_mode(m);
   bind_elementwise(m);
   bind_reduce(m);
   bind_gemm(m);
@@ -41,6 +40,8 @@ PYBIND11_MODULE(_C, m) {
   bind_conv(m);
   bind_pool(m);
   bind_norm(m);
+  bind_attention(m);
   bind_embedding(m);
   bind_optim(m);
+  bind_rnn(m);
 }
