@@ -35,6 +35,7 @@ void bind_optim(py::module_& m);
 void bind_rnn(py::module_& m);
 void bind_attention(py::module_& m);
 void bind_grad_mode(py::module_& m);
+void bind_grid_sample(py::module_& m);
 
 Device make_device(int type, int index);
 

@@ -44,4 +44,5 @@ PYBIND11_MODULE(_C, m) {
   bind_embedding(m);
   bind_optim(m);
   bind_rnn(m);
+  bind_grid_sample(m);
 }
