@@ -406,3 +406,37 @@ def test_grad_state_object_rejects_bad_input_in_child():
     r = run_in_subprocess(code)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "['IndexError', 'IndexError', 'TypeError', 'IndexError', 'TypeError'] 2 True False"
+
+
+def test_once_differentiable_with_none_gradient():
+    # A once_differentiable backward may return None for an input: the None stays a
+    # None and the tensor gradients still raise when differentiated again.
+    from ember.autograd import Function
+    from ember.autograd.function import once_differentiable
+
+    class Double(Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return x * 2
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, g):
+            return g * 2, None
+
+    x = ember.ones(3, requires_grad=True)
+    v = ember.ones(3, requires_grad=True)
+    (g,) = ember.autograd.grad(Double.apply(x, ember.ones(3)), x, grad_outputs=v, create_graph=True)
+    assert g.tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match="once_differentiable"):
+        g.sum().backward()
+
+
+def test_parameter_operators():
+    # Tensor subclasses (Parameter) take the same operator paths as Tensor.
+    p = ember.nn.Parameter(ember.ones(3))
+    q = ember.nn.Parameter(ember.full((3,), 2.0))
+    assert (p * q).tolist() == [2.0] * 3
+    assert (p + q).tolist() == [3.0] * 3
+    assert (p - q).tolist() == [-1.0] * 3
+    assert (p / q).tolist() == [0.5] * 3

@@ -14,7 +14,6 @@ from ._dtype import bool_ as bool  # noqa: A001  (ember.bool, like torch.bool)
 from ._format import set_printoptions
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .autograd import is_inference_mode_enabled
-from .autograd import is_inference_mode_enabled
 from .tensor import Size, Tensor
 
 __version__ = getattr(_C, "__version__", "0.1.0")

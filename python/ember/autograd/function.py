@@ -418,13 +418,17 @@ def once_differentiable(fn):
             return outputs
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else outputs
-        fake = []
-        for o in outs:
-            if isinstance(o, Tensor):
-                o = _wrap(o._a, o._a.dtype in _FLOAT_C)
-            fake.append(o)
+        # Only tensors pass through DelayedError: a None gradient stays None.
+        pos = [i for i, o in enumerate(outs) if isinstance(o, Tensor)]
+        if not pos:
+            return outputs
+        fake = [_wrap(outs[i]._a, outs[i]._a.dtype in _FLOAT_C) for i in pos]
         res = DelayedError.apply(_ONCE_MSG, *fake)
-        return res[0] if single else res
+        res = res if isinstance(res, tuple) else (res,)
+        merged = list(outs)
+        for i, r in zip(pos, res):
+            merged[i] = r
+        return merged[0] if single else tuple(merged)
 
     return wrapper
 
