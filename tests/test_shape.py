@@ -123,7 +123,7 @@ def test_copy_op_grads_vs_torch():
     ("ember.cat([])", "ValueError", "[cat]"),
     ("ember.stack([ember.zeros(2), ember.zeros(3)])", "ValueError", "[stack]"),
     ("ember.zeros(5).split([2, 2])", "ValueError", "[split]"),
-    ("ember.zeros(2, 3).view(4, 2)", "ValueError", "[view]"),
+    ("ember.zeros(2, 3).view(4, 2)", "RuntimeError", "[view]"),
     ("ember.zeros(2, 3).t().view(6)", "RuntimeError", "[view]"),
     ("ember.zeros(2, 3).permute(0, 0)", "ValueError", "[permute]"),
     ("ember.zeros(2, 3).repeat(2)", "ValueError", "[repeat]"),

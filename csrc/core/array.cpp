@@ -161,19 +161,19 @@ static Shape infer_size(const Shape& shape, int64_t numel, const char* op, const
   int64_t infer = -1, prod = 1;
   for (size_t i = 0; i < out.size(); ++i) {
     if (out[i] == -1) {
-      EMBER_CHECK(infer < 0, Value, "[", op, "] only one dimension can be inferred (-1), got ", shape_str(shape));
+      EMBER_CHECK(infer < 0, Runtime, "[", op, "] only one dimension can be inferred (-1), got ", shape_str(shape));
       infer = static_cast<int64_t>(i);
     } else {
-      EMBER_CHECK(out[i] >= 0, Value, "[", op, "] invalid shape dimension ", out[i], " in ", shape_str(shape));
+      EMBER_CHECK(out[i] >= 0, Runtime, "[", op, "] invalid shape dimension ", out[i], " in ", shape_str(shape));
       prod = checked_mul(prod, out[i], op);
     }
   }
   if (infer >= 0) {
-    EMBER_CHECK(prod != 0 && numel % prod == 0, Value, "[", op, "] shape ", shape_str(shape),
+    EMBER_CHECK(prod != 0 && numel % prod == 0, Runtime, "[", op, "] shape ", shape_str(shape),
                 " is invalid for input of size ", numel, " (shape ", shape_str(from), ")");
     out[infer] = numel / prod;
   } else {
-    EMBER_CHECK(prod == numel, Value, "[", op, "] shape ", shape_str(shape), " is invalid for input of size ",
+    EMBER_CHECK(prod == numel, Runtime, "[", op, "] shape ", shape_str(shape), " is invalid for input of size ",
                 numel, " (shape ", shape_str(from), ")");
   }
   check_shape(out, op);

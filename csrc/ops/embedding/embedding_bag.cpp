@@ -36,13 +36,13 @@ struct Bags {
 Bags check_bags(const Array& indices, const Array& offsets, int64_t V) {
   Bags g{indices.data<int64_t>(), offsets.data<int64_t>(), indices.numel(), offsets.numel()};
   for (int64_t b = 0; b < g.B; ++b) {
-    EMBER_CHECK(g.off[b] >= 0 && g.off[b] <= g.L && (b == 0 || g.off[b] >= g.off[b - 1]), Value,
+    EMBER_CHECK(g.off[b] >= 0 && g.off[b] <= g.L && (b == 0 || g.off[b] >= g.off[b - 1]), Runtime,
                 "[embedding_bag] offsets must be non-decreasing and within [0, ", g.L, "], got offsets[", b,
                 "] = ", g.off[b]);
   }
-  EMBER_CHECK(g.B == 0 || g.off[0] == 0, Value, "[embedding_bag] offsets[0] has to be 0, got ", g.B ? g.off[0] : 0);
+  EMBER_CHECK(g.B == 0 || g.off[0] == 0, Runtime, "[embedding_bag] offsets[0] has to be 0, got ", g.B ? g.off[0] : 0);
   for (int64_t i = 0; i < g.L; ++i) {
-    EMBER_CHECK(g.idx[i] >= 0 && g.idx[i] < V, Index, "[embedding_bag] index ", g.idx[i],
+    EMBER_CHECK(g.idx[i] >= 0 && g.idx[i] < V, Runtime, "[embedding_bag] index ", g.idx[i],
                 " is out of range for an embedding with ", V, " rows");
   }
   return g;

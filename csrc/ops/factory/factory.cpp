@@ -28,9 +28,9 @@ Array fill_with(const Shape& shape, DType dtype, Device device, const char* op, 
 
 // torch's arange length rule (RangeFactories.cpp), checks in torch's order.
 void check_range(double start, double end, double step) {
-  EMBER_CHECK(step != 0, Value, "[arange] step must be nonzero");
-  EMBER_CHECK(std::isfinite(start) && std::isfinite(end), Value, "[arange] unsupported range: ", start, " -> ", end);
-  EMBER_CHECK((step > 0 && end >= start) || (step < 0 && end <= start), Value,
+  EMBER_CHECK(step != 0, Runtime, "[arange] step must be nonzero");
+  EMBER_CHECK(std::isfinite(start) && std::isfinite(end), Runtime, "[arange] unsupported range: ", start, " -> ", end);
+  EMBER_CHECK((step > 0 && end >= start) || (step < 0 && end <= start), Runtime,
               "[arange] upper bound and lower bound inconsistent with step sign: start ", start, ", end ", end,
               ", step ", step);
 }
@@ -54,7 +54,7 @@ int64_t to_int64(double v, const char* what) {
 
 Array arange_int64(int64_t s0, int64_t e0, int64_t st, DType dtype, Device device) {
   check_range(static_cast<double>(s0), static_cast<double>(e0), static_cast<double>(st));
-  EMBER_CHECK((st > 0 && e0 >= s0) || (st < 0 && e0 <= s0), Value,
+  EMBER_CHECK((st > 0 && e0 >= s0) || (st < 0 && e0 <= s0), Runtime,
               "[arange] upper bound and lower bound inconsistent with step sign: start ", s0, ", end ", e0, ", step ",
               st);
   // torch: (end - start + step - sgn) / step in int64; here in 128 bits so it never wraps.
@@ -97,7 +97,7 @@ Array arange(double start, double end, double step, DType dtype, Device device) 
 }
 
 Array linspace(double start, double end, int64_t steps, DType dtype, Device device) {
-  EMBER_CHECK(steps >= 0, Value, "[linspace] number of steps must be non-negative, got ", steps);
+  EMBER_CHECK(steps >= 0, Runtime, "[linspace] number of steps must be non-negative, got ", steps);
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   const int64_t half = steps / 2;
   return fill_with({steps}, dtype, device, "linspace", [&](int64_t i, auto t) {
@@ -110,7 +110,7 @@ Array linspace(double start, double end, int64_t steps, DType dtype, Device devi
 }
 
 Array logspace(double start, double end, int64_t steps, double base, DType dtype, Device device) {
-  EMBER_CHECK(steps >= 0, Value, "[logspace] number of steps must be non-negative, got ", steps);
+  EMBER_CHECK(steps >= 0, Runtime, "[logspace] number of steps must be non-negative, got ", steps);
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
   const int64_t half = steps / 2;
   return fill_with({steps}, dtype, device, "logspace", [&](int64_t i, auto t) {
@@ -125,7 +125,7 @@ Array logspace(double start, double end, int64_t steps, double base, DType dtype
 
 Array eye(int64_t n, int64_t m, DType dtype, Device device) {
   if (m < 0) m = n;
-  EMBER_CHECK(n >= 0 && m >= 0, Value, "[eye] n and m must be non-negative, got ", n, " and ", m);
+  EMBER_CHECK(n >= 0 && m >= 0, Runtime, "[eye] n and m must be non-negative, got ", n, " and ", m);
   checked_numel({n, m}, "eye");
   return fill_with({n, m}, dtype, device, "eye", [&](int64_t i, auto t) {
     return Cvt<decltype(t)>::template store<int>(i / m == i % m ? 1 : 0);

@@ -285,14 +285,14 @@ Array randperm(int64_t n, DType dtype, Device device, Generator* gen) {
 
 Array multinomial(const Array& probs, int64_t num_samples, bool replacement, Generator* gen) {
   check_defined(probs, "multinomial");
-  EMBER_CHECK(probs.ndim() == 1 || probs.ndim() == 2, Value, "[multinomial] prob_dist must be 1 or 2 dim, got shape ",
+  EMBER_CHECK(probs.ndim() == 1 || probs.ndim() == 2, Runtime, "[multinomial] prob_dist must be 1 or 2 dim, got shape ",
               shape_str(probs.shape()));
-  EMBER_CHECK(is_floating(probs.dtype()), Type, "[multinomial] expected floating point probabilities, got ",
+  EMBER_CHECK(is_floating(probs.dtype()), Runtime, "[multinomial] expected floating point probabilities, got ",
               dtype_name(probs.dtype()));
-  EMBER_CHECK(num_samples > 0, Value, "[multinomial] cannot sample n_sample <= 0 samples, got ", num_samples);
+  EMBER_CHECK(num_samples > 0, Runtime, "[multinomial] cannot sample n_sample <= 0 samples, got ", num_samples);
   int64_t k = probs.shape().back();
-  EMBER_CHECK(k > 0, Value, "[multinomial] prob_dist of shape ", shape_str(probs.shape()), " has no categories");
-  EMBER_CHECK(replacement || num_samples <= k, Value, "[multinomial] cannot sample n_sample=", num_samples,
+  EMBER_CHECK(k > 0, Runtime, "[multinomial] prob_dist of shape ", shape_str(probs.shape()), " has no categories");
+  EMBER_CHECK(replacement || num_samples <= k, Runtime, "[multinomial] cannot sample n_sample=", num_samples,
               " > prob_dist.size(-1)=", k, " samples without replacement");
   int64_t rows = probs.ndim() == 2 ? probs.shape()[0] : 1;
   // The sampling is a per-row search/selection: it runs on the CPU for every

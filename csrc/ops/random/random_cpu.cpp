@@ -143,31 +143,28 @@ void randperm_cpu(int64_t* out, int64_t n, uint64_t seed, uint64_t offset) {
 void multinomial_check_cpu(const Array& probs, int64_t num_samples, bool replacement) {
   const int64_t rows = probs.shape()[0], k = probs.shape()[1];
   const double* p = probs.data<double>();
-  // 0: fine, 1: negative/inf/NaN, 2: zero sum, 3: too few non-zero categories.
+  // 0: fine, 1: negative/inf/NaN, 2: zero sum. Too few non-zero categories without
+  // replacement is not an error (torch 2.13): the zero-weight ones are drawn last.
+  (void)num_samples;
+  (void)replacement;
   std::atomic<int> bad{0};
   parallel_for(0, rows, std::max<int64_t>(1, 65536 / k), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const double* row = p + r * k;
       double sum = 0;
-      int64_t nonzero = 0;
       for (int64_t j = 0; j < k; ++j) {
         if (!(row[j] >= 0.0) || std::isinf(row[j])) {
           bad.store(1);
           return;
         }
         sum += row[j];
-        nonzero += row[j] > 0.0;
       }
       if (!(sum > 0.0)) bad.store(2);
-      else if (!replacement && nonzero < num_samples) bad.store(3);
     }
   });
   switch (bad.load()) {
-    case 1: EMBER_FAIL(Value, "[multinomial] probability tensor contains either inf, nan or element < 0");
-    case 2: EMBER_FAIL(Value, "[multinomial] invalid multinomial distribution (sum of probabilities <= 0)");
-    case 3:
-      EMBER_FAIL(Value, "[multinomial] invalid multinomial distribution (with replacement=False, not enough "
-                        "non-zero categories to sample ", num_samples, ")");
+    case 1: EMBER_FAIL(Runtime, "[multinomial] probability tensor contains either inf, nan or element < 0");
+    case 2: EMBER_FAIL(Runtime, "[multinomial] invalid multinomial distribution (sum of probabilities <= 0)");
     default: break;
   }
 }

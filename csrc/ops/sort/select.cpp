@@ -29,7 +29,7 @@ std::pair<Array, Array> kth_impl(const Array& self_in, int64_t k, int64_t dim, b
     EMBER_CHECK(n > 0, Index, "[", op, "] cannot compute the median of an empty dim ", dim, " of shape ", shape_str(self_in.shape()));
     k = (n - 1) / 2;
   } else {
-    EMBER_CHECK(k >= 1 && k <= n, Index, "[", op, "] k ", k, " is out of range for dim ", dim, " of size ", n);
+    EMBER_CHECK(k >= 1 && k <= n, Runtime, "[", op, "] k ", k, " is out of range for dim ", dim, " of size ", n);
     k -= 1;
   }
   Shape kshape = reduced_shape(self.shape(), dim, true);
@@ -79,7 +79,7 @@ std::pair<Array, Array> topk(const Array& self_in, int64_t k, int64_t dim, bool 
   Array self = self_in.ndim() == 0 ? self_in.reshape({1}) : self_in;
   dim = wrap_dim(dim, self.ndim(), "topk");
   const int64_t n = self.shape()[dim];
-  EMBER_CHECK(k >= 0 && k <= n, Index, "[topk] k ", k, " is out of range for dim ", dim, " of size ", n);
+  EMBER_CHECK(k >= 0 && k <= n, Runtime, "[topk] k ", k, " is out of range for dim ", dim, " of size ", n);
   Shape shape = self.shape();
   shape[dim] = k;
   Array values = Array::empty(shape, self.dtype(), self.device());

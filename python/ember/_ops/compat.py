@@ -15,6 +15,7 @@ compositions (logaddexp, xlogy, hypot, copysign, sinc, logit, isclose, ...), ind
 """
 import math
 import numbers
+import warnings
 
 from .. import _C
 from .._dtype import bool_, float32, float64, get_default_dtype, int64, uint8
@@ -25,7 +26,7 @@ from . import reduce as _red
 from . import shape as _sh
 from .creation import copy_ as _copy_, full, full_like, tensor as _tensor_fn, zeros
 from .factory import eye
-from .index import gather, index_copy, scatter
+from .index import _check_index_copy, gather, index_copy, scatter
 from .linalg import _check_expand, dot, matmul, mv
 from .sort import sort
 
@@ -528,7 +529,7 @@ class _CopySign(Function):
             nz = _ew.ne(a, 0)
             ga = g * _ew.where(nz, r / _ew.where(nz, a, _scalar_like(1, a)), _scalar_like(0, a))
         if ctx.needs_input_grad[1]:
-            gb = zeros(*ctx.bshape, dtype=g.dtype, device=g.device)
+            gb = zeros(tuple(ctx.bshape), dtype=g.dtype, device=g.device)
         return ga, gb
 
 
@@ -624,10 +625,10 @@ def equal(input, other):
 def _index_for(input, dim, index, op):
     """index laid along dim, expanded to input's shape with dim of len(index) (for scatter)."""
     _check(index, op, "index")
-    if index.dtype not in (int64,) and index._a.dtype != _C.DType.int32:
-        raise TypeError(f"[{op}] expected index of dtype int64, got {index.dtype}")
+    if index._a.dtype != _C.DType.int64:
+        raise IndexError(f"[{op}] expected dtype int64 for index, got {index.dtype}")
     if index.ndim > 1:
-        raise IndexError(f"[{op}] index should have at most one dimension, got shape {_shape(index)}")
+        raise RuntimeError(f"[{op}] index has to be a vector/scalar, got shape {_shape(index)}")
     d = _wrap_dim(dim, input.ndim, op)
     idx = index.reshape(-1)
     idx = _ew.where(_ew.lt(idx, 0), idx + input.shape[d], idx)  # torch wraps negative indices
@@ -654,10 +655,34 @@ def index_fill(input, dim, index, value):
 
 
 def _index_fill_(self, dim, index, value):
-    return _copy_(self, index_fill(self, dim, index, value))
+    expanded = [i for i, (n, st) in enumerate(zip(_shape(self), self.stride())) if st == 0 and n > 1]
+    if not expanded:
+        return _copy_(self, index_fill(self, dim, index, value))
+    # torch only warns here and writes through the shared memory: fill the compact tensor
+    # under the expansion (an expanded dim holds one element, so any index in it is 0).
+    d, _ = _index_for(self, dim, index, "index_fill")
+    warnings.warn(
+        "Use of index_fill_ on expanded tensors is deprecated. Please clone() the tensor before performing "
+        "this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar", UserWarning,
+        stacklevel=2)
+    n = self.shape[d]
+    if index.numel() and d in expanded:
+        lo, hi = int(index.min().item()), int(index.max().item())
+        if lo < -n or hi >= n:
+            bad = hi if hi >= n else lo
+            raise IndexError(f"[index_fill] index {bad} is out of bounds for dimension {d} with size {n}")
+        index = index * 0
+    target = self
+    for i in expanded:
+        target = target.narrow(i, 0, 1)
+    _copy_(target, index_fill(target, d, index, value))
+    return self
 
 
 def _index_copy_(self, dim, index, source):
+    _check_index_copy(self, dim, index, source, "index_copy_")
+    _C._assert_no_internal_overlap(self._a, "index_copy_")
+    _C._assert_no_overlap(self._a, [source._a, index._a], "index_copy_")
     return _copy_(self, index_copy(self, dim, index, source))
 
 

@@ -27,6 +27,8 @@ def _size_args(args, op, kwargs_size=None):
         if args:
             raise TypeError(f"[{op}] size given both positionally and as size=")
         args = (kwargs_size,)
+    elif not args:  # torch.zeros() is a TypeError; the 0-d form is zeros(()) or size=()
+        raise TypeError(f'[{op}] missing 1 required positional arguments: "size"')
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
     out = []
@@ -36,7 +38,7 @@ def _size_args(args, op, kwargs_size=None):
         if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
             raise TypeError(f"[{op}] size must be a tuple of ints, got {type(s).__name__} in {args!r}")
         if s < 0:
-            raise ValueError(f"[{op}] negative dimension {s} in size {tuple(args)}")
+            raise RuntimeError(f"[{op}] negative dimension {s} in size {tuple(args)}")  # torch's type
         if s > _INT64_MAX:  # torch: "failed to unpack ... Overflow when unpacking long long"
             raise TypeError(f"[{op}] size {int(s)} in {tuple(args)} does not fit in int64")
         out.append(int(s))
@@ -398,6 +400,11 @@ class _Copy(Function):
 
 
 def copy_(self, src, non_blocking=False):
+    if isinstance(src, numbers.Real) and not isinstance(src, Tensor):
+        # torch takes a Python number as a 0-d source, i.e. a fill
+        if isinstance(src, numbers.Integral) and not -(1 << 63) <= int(src) < (1 << 63):
+            raise OverflowError(f"[copy_] int too big to convert: {int(src)}")
+        return fill_(self, src)
     if not isinstance(src, Tensor):
         raise TypeError(f"[copy_] expected a Tensor source, got {type(src).__name__}")
     if _inf_ever[0]:

@@ -28,6 +28,13 @@ def _num(x, op, what):
         x = x.item()
     if not isinstance(x, numbers.Number) or isinstance(x, complex):
         raise TypeError(f"[{op}] {what} must be a real number, got {type(x).__name__}")
+    if isinstance(x, numbers.Integral) and not isinstance(x, bool):
+        # torch's Python-int -> Scalar conversion: beyond [-2^63, 2^64) is an OverflowError
+        # (values in [2^63, 2^64) convert, and fail later where an int64 is needed).
+        if int(x) < _INT64_MIN:
+            raise OverflowError(f"[{op}] can't convert negative int {int(x)} ({what}) to unsigned")
+        if int(x) >= 1 << 64:
+            raise OverflowError(f"[{op}] int too big to convert: {what} {int(x)}")
     return x
 
 

@@ -358,11 +358,53 @@ def index_copy(input, dim, index, source):
     """out = input with out.index_select(dim, index) replaced by source."""
     from ..tensor import _C_wrap_dim
 
+    _check_index_copy(input, dim, index, source)
     d = _C_wrap_dim(dim, input.ndim, "index_copy")
-    shape = [1] * max(input.ndim, 1)
+    if input.ndim == 0 or source.ndim == 0:  # a scalar side: write along the one dim as 1-d
+        out = index_copy(input.reshape(-1), 0, index.reshape(-1), source.reshape(-1))
+        return out.reshape(input.shape)
+    shape = [1] * input.ndim
     shape[d] = -1
-    idx = index.reshape(shape).expand(list(source.shape)) if input.ndim else index
+    idx = index.reshape(shape).expand(list(source.shape))
     return scatter(input, d, idx, source)
+
+
+def _check_index_copy(input, dim, index, source, op="index_copy"):
+    """torch's index_copy_ argument checks, with its exception types."""
+    from ..tensor import _C_wrap_dim
+
+    _check(input, op)
+    _check(index, op, "index")
+    _check(source, op, "source")
+    if index.ndim > 1:
+        raise IndexError(f"[{op}] index should have dimension 1 or 0 (got {index.ndim})")
+    if index._a.dtype != _C.DType.int64:
+        raise RuntimeError(f"[{op}] expected a long tensor for index, but got {index.dtype}")
+    if source._a.dtype != input._a.dtype:
+        raise RuntimeError(
+            f"[{op}] self and source expected to have the same dtype, but got (self) {input.dtype} "
+            f"and (source) {source.dtype}")
+    d = _C_wrap_dim(dim, input.ndim, op)
+    n = index.numel()
+    if source.ndim == 0:
+        if n != 1:
+            raise IndexError(f"[{op}] when source is scalar, index should have one element (got {n})")
+        if input.ndim > 1:
+            raise RuntimeError(
+                f"[{op}] source/destination tensor must have same slice shapes: destination {tuple(input.shape)}, "
+                "source is a scalar")
+        return
+    if input.ndim > 0 and source.ndim != input.ndim:
+        raise IndexError(
+            f"[{op}] when source and destination are not scalars, their dimensionality must match: "
+            f"source dimensionality ({source.ndim}), destination dimensionality ({input.ndim})")
+    if source.shape[d] != n:
+        raise IndexError(f"[{op}] number of indices ({n}) should be equal to source.size(dim) ({source.shape[d]})")
+    for i in range(input.ndim):
+        if i != d and source.shape[i] != input.shape[i]:
+            raise RuntimeError(
+                f"[{op}] source/destination tensor must have same slice shapes: destination {tuple(input.shape)}, "
+                f"source {tuple(source.shape)} (dim {d} indexed)")
 
 
 # ---------------------------------------------------------------- advanced indexing

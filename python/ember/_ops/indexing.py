@@ -41,6 +41,11 @@ def _to_index_tensor(k):
     return tensor(arr if arr.dtype.kind == "b" else arr.astype(np.int64))
 
 
+def _clamp_i64(v):
+    """Slice bounds beyond int64 clamp like Python's slicing does (torch truncates them too)."""
+    return min(max(int(v), -(1 << 63)), (1 << 63) - 1)
+
+
 def _items(key):
     if not isinstance(key, tuple):
         key = (key,)
@@ -73,16 +78,15 @@ def _plan(x, key):
     """(steps, adv, ndim_after): steps map an Array to the basic view; adv = [(dim, Tensor)]."""
     items = _items(key)
     nd = x._a.ndim
-    consumed, n_ell = 0, 0
+    consumed = 0
     for k in items:
         if k is Ellipsis:
-            n_ell += 1
-        elif isinstance(k, Tensor):
+            continue
+        if isinstance(k, Tensor):
             consumed += k.ndim if k._a.dtype in _BOOL_C else 1
         elif k is not None and not isinstance(k, bool):
             consumed += 1
-    if n_ell > 1:
-        raise IndexError("[index] an index can only have a single ellipsis ('...')")
+    # torch accepts several ellipses: each one skips the dims no other item consumes.
     if consumed > nd:
         raise IndexError(f"[index] too many indices for tensor of dimension {nd}")
     steps, adv = [], []
@@ -102,6 +106,8 @@ def _plan(x, key):
             adv.append((d, _wrap(_C.full([1 if k else 0], 0.0, _C.DType.int64))))
             d += 1
         elif isinstance(k, int):
+            if src >= nd:
+                raise IndexError(f"[index] index {k} is out of bounds for dimension {src} with size 0")
             n = shape[src]
             if not -n <= k < n:
                 raise IndexError(f"[index] index {k} is out of bounds for dimension {src} with size {n}")
@@ -109,9 +115,9 @@ def _plan(x, key):
             src += 1
         elif isinstance(k, slice):
             start, stop, step = k.start, k.stop, k.step
-            start = 0 if start is None else int(start)
-            stop = _BIG if stop is None else int(stop)
-            step = 1 if step is None else int(step)
+            start = 0 if start is None else _clamp_i64(start)
+            stop = _BIG if stop is None else _clamp_i64(stop)
+            step = 1 if step is None else _clamp_i64(step)
             if step <= 0:
                 raise ValueError("step must be greater than zero")
             if not (start == 0 and stop == _BIG and step == 1):

@@ -541,12 +541,26 @@ def cumprod(input, dim, *, dtype=None, out=None):
 def all(input, dim=None, keepdim=False):
     """True where every element is nonzero (uint8 inputs give uint8, like torch)."""
     _check(input, "all")
+    if _no_dims(dim):
+        return _truth(input)
     return _wrap(_C.all(input._a, _dims(dim, "all"), keepdim))
 
 
 def any(input, dim=None, keepdim=False):
     _check(input, "any")
+    if _no_dims(dim):
+        return _truth(input)
     return _wrap(_C.any(input._a, _dims(dim, "any"), keepdim))
+
+
+def _no_dims(dim):
+    return isinstance(dim, (tuple, list)) and len(dim) == 0
+
+
+def _truth(input):
+    """any/all over dim=() reduce nothing in torch 2.13: each element's truth, in any/all's dtype."""
+    r = input.detach() != 0
+    return r.to(input.dtype) if input._a.dtype == _C.DType.uint8 else r
 
 
 def count_nonzero(input, dim=None):

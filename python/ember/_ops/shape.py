@@ -238,6 +238,8 @@ def movedim(input, source, destination):
     dst = [_wrap_dim(d, nd, "movedim") for d in dst]
     if len(set(src)) != len(src) or len(set(dst)) != len(dst):
         raise ValueError(f"[movedim] repeated dim in source {src} or destination {dst}")
+    if nd == 0:  # dims 0 / -1 of a scalar: nothing moves
+        return permute(input, [])
     order = [-1] * nd
     for s, d in zip(src, dst):
         order[d] = s

@@ -304,7 +304,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         return leaky_relu(input, (lower + upper) / 2, inplace)
 
     def compute(x):
-        slope = ember.rand(*x.shape, dtype=x.dtype) * (upper - lower) + lower
+        slope = ember.rand(tuple(x.shape), dtype=x.dtype) * (upper - lower) + lower
         return ember.where(_c(x) >= 0, x, x * slope)
 
     return _maybe_inplace(input, inplace, "rrelu", compute)
