@@ -9,7 +9,6 @@ import argparse
 import datetime
 import os
 import platform
-import statistics
 import sys
 import time
 
@@ -36,22 +35,7 @@ THREADS = 2
 perf = time.perf_counter
 
 
-def bench(fn, target=0.4, min_reps=5, group_min=0.002):
-    """Median seconds per call: warm-up, then groups of calls lasting >= group_min."""
-    fn()
-    fn()
-    t0 = perf()
-    fn()
-    one = max(perf() - t0, 1e-7)
-    per_group = max(1, int(group_min / one))
-    reps = max(min_reps, int(target / (one * per_group)))
-    samples = []
-    for _ in range(reps):
-        t0 = perf()
-        for _ in range(per_group):
-            fn()
-        samples.append((perf() - t0) / per_group)
-    return statistics.median(samples)
+from ember.cli.bench import bench  # noqa: E402,F401 - the shared timing helper (bench_nn, bench_rnn import it)
 
 
 def cpu_model():

@@ -1,22 +1,21 @@
-"""LeNet-5 on scikit-learn's handwritten digits, written with ember.nn layers.
+"""LeNet-5 on the hand-written digits that ship with ember, written with ember.nn layers.
 
 The digits are 8x8 grey images, so LeNet's 5x5 valid convolutions on 32x32 become
 3x3 'same' convolutions here; the layer sequence is LeNet's: conv - pool - conv -
 pool - three fully connected layers, with today's additions (batch norm after each
 convolution, dropout before the fully connected layers, 16/32 channels) that lift
-it from ~95% to ~98% on this small training set (1437 images). A fixed 80/20
-split; Adam with the learning rate decayed by 0.9 per epoch; one line per epoch.
+it from ~95% to ~98% on this small training set (1437 images). ember.datasets.Digits'
+fixed 80/20 split; Adam with the learning rate decayed by 0.9 per epoch; one line per epoch.
 Run: python examples/lenet_digits.py
 """
 import time
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
+from ember.datasets import Digits
 from ember.utils.data import DataLoader, TensorDataset
 
 
@@ -49,10 +48,9 @@ class LeNet5(nn.Module):
 
 
 def load_split():
-    digits = load_digits()
-    x = (digits.images / 16.0).astype(np.float32)[:, None]  # N x 1 x 8 x 8
-    y = digits.target.astype(np.int64)
-    return train_test_split(x, y, test_size=0.2, random_state=0, stratify=y)
+    train, test = Digits(train=True), Digits(train=False)
+    x_tr, x_te = ((d.data.numpy() / 16.0).astype(np.float32)[:, None] for d in (train, test))  # N x 1 x 8 x 8
+    return x_tr, x_te, train.targets.numpy(), test.targets.numpy()
 
 
 def evaluate(model, x, y):

@@ -1,14 +1,14 @@
 """The PyTorch example from the seed document, ported by changing the imports only.
 
-Trains SimpleNN on scikit-learn's load_digits (8x8 images, a fixed 80/20 split).
+Trains SimpleNN on the digits that ship with ember (ember.datasets.Digits: 8x8 images,
+its fixed 1,437 / 360 train/test split).
 Run: python examples/seed_simplenn.py
 """
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 import ember as torch
 import ember.nn as nn
+from ember.datasets import Digits
 from ember.utils.data import DataLoader, TensorDataset
 
 
@@ -28,10 +28,9 @@ class SimpleNN(nn.Module):
 
 def main(num_epochs=30):
     torch.manual_seed(0)
-    digits = load_digits()
-    x = (digits.data / 16.0).astype(np.float32)
-    y = digits.target.astype(np.int64)
-    x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, random_state=0, stratify=y)
+    train, test = Digits(train=True), Digits(train=False)
+    x_tr, y_tr = (train.data.numpy().reshape(-1, 64) / 16.0).astype(np.float32), train.targets.numpy()
+    x_te, y_te = (test.data.numpy().reshape(-1, 64) / 16.0).astype(np.float32), test.targets.numpy()
     train_loader = DataLoader(TensorDataset(torch.tensor(x_tr), torch.tensor(y_tr)), batch_size=32, shuffle=True)
 
     # Training loop (the seed's code, unchanged but for the sizes)
