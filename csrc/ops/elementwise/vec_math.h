@@ -29,8 +29,8 @@ static inline float ldexp_split(float p, int32_t n) {
   int32_t n1 = n >> 1, n2 = n - n1;
   // Shift as unsigned: a NaN input makes n INT_MIN, and << of a negative int is UB
   // (UBSan reports it); the bits, and so the NaN result, are the same.
-  return p * bits_to_f(static_cast<int32_t>(static_cast<uint32_t>(n1 + 127) << 23)) *
-         bits_to_f(static_cast<int32_t>(static_cast<uint32_t>(n2 + 127) << 23));
+  return p * bits_to_f(static_cast<int32_t>((static_cast<uint32_t>(n1) + 127) << 23)) *
+         bits_to_f(static_cast<int32_t>((static_cast<uint32_t>(n2) + 127) << 23));
 }
 
 // e^x, x in (-104, 88.7228] reduced as x = n ln2 + r, |r| <= ln2/2.
@@ -147,7 +147,9 @@ static inline double exp(double x) {
   xc = xc < lo ? lo : xc;
   double t = xc * 1.44269504088896338700 + shift;
   double n = t - shift;
-  int64_t ni = d_to_bits(t) - d_to_bits(shift);
+  // Integer steps on n wrap as unsigned: for a NaN x they see garbage bits, and signed
+  // overflow is UB (UBSan reports it); the NaN still flows through p to the result.
+  int64_t ni = static_cast<int64_t>(static_cast<uint64_t>(d_to_bits(t)) - static_cast<uint64_t>(d_to_bits(shift)));
   double r = xc - n * 6.93147180369123816490e-01;
   r = r - n * 1.90821492927058770002e-10;
   double p = 1.0 / 6227020800.0;
@@ -163,9 +165,10 @@ static inline double exp(double x) {
   p = p * r + 1.0 / 6.0;
   p = p * r + 0.5;
   p = p * (r * r) + r + 1.0;
-  int64_t n1 = static_cast<int64_t>(static_cast<uint64_t>(ni + 1100) >> 1) - 550, n2 = ni - n1;
-  double y = p * bits_to_d(static_cast<int64_t>(static_cast<uint64_t>(n1 + 1023) << 52)) *
-             bits_to_d(static_cast<int64_t>(static_cast<uint64_t>(n2 + 1023) << 52));
+  int64_t n1 = static_cast<int64_t>((static_cast<uint64_t>(ni) + 1100) >> 1) - 550;
+  uint64_t n2 = static_cast<uint64_t>(ni) - static_cast<uint64_t>(n1);
+  double y = p * bits_to_d(static_cast<int64_t>((static_cast<uint64_t>(n1) + 1023) << 52)) *
+             bits_to_d(static_cast<int64_t>((n2 + 1023) << 52));
   y = sel(x > hi, std::numeric_limits<double>::infinity(), y);
   y = sel(x < lo, 0.0, y);
   return y;  // NaN flows through xc, n and p
