@@ -76,4 +76,5 @@ from . import nn, optim, utils  # noqa: E402
 from . import datasets  # noqa: E402  (ember.datasets: digits shipped, MNIST/CIFAR/ImageFolder/CSV readers)
 from . import transforms  # noqa: E402  (ember.transforms: torchvision-style augmentation)
 from .serialization import load, save  # noqa: E402  (ember.save / ember.load: safetensors, reads torch .pt)
+from . import keras, metrics  # noqa: E402  (Keras-style models/fit; metrics for PyTorch-style loops)
 from .nn.functional import log_softmax, softmax  # noqa: E402,F401  (torch.softmax / torch.log_softmax)
