@@ -677,9 +677,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
         raise _LoadError(f"[load] {fname!r} is empty (a truncated checkpoint?)")
     if data[:4] == b"PK\x03\x04" or data[:4] == b"PK\x05\x06":
         return _load_torch_zip(data, fname, map_location)
+    # safetensors first: its 8-byte header length may start with 0x80 too, but only it
+    # has a JSON header that fits in the file (a pickle's first 8 bytes read as a huge length).
+    if len(data) >= 9 and data[8:9] == b"{" and 8 + int.from_bytes(data[:8], "little") <= len(data):
+        return _load_safetensors(data, fname, map_location)
     if data[:1] == b"\x80":  # a pickle stream: the legacy torch.save format
         return _load_torch_legacy(data, fname, map_location)
-    if len(data) >= 9 and data[8:9] == b"{":
+    if len(data) >= 9 and data[8:9] == b"{":  # a safetensors header longer than the file
         return _load_safetensors(data, fname, map_location)
     if len(data) < 9:
         raise _LoadError(f"[load] {fname!r} is truncated: {len(data)} bytes")
