@@ -183,42 +183,6 @@ DIVERGENCES = [
 # generated call that fails and matches one is counted, not failed; test_known_bugs in
 # tests/test_fuzz.py pins a reproducer of each as xfail(strict=False).
 KNOWN_BUGS = [
-    ("narrow_0d", lambda c, r: _fn(c, ".narrow", "narrow") and arg_ndim(c, 0) == 0,
-     "Tensor.narrow of a 0-d tensor crashes (SIGSEGV): Array::narrow reads shape_[0] of an empty shape "
-     "(csrc/core/array.cpp); torch raises RuntimeError 'narrow() cannot be applied to a 0-dim tensor.'"),
-    ("transpose_0d", lambda c, r: _fn(c, ".transpose", "transpose", ".swapaxes", ".swapdims") and arg_ndim(c, 0) == 0,
-     "transpose of a 0-d tensor accepts any dims (-2**63...): Array::transpose returns before wrap_dim; "
-     "torch raises IndexError 'Dimension out of range' for dims other than 0/-1"),
-    ("var_backward_dof", lambda c, r: _fn(c, "var", "std", ".var", ".std") and (
-        (r["e"] and r["e"][0] == "ZeroDivisionError") or "output 1" in (r["mismatch"] or "")),
-     "backward of var/std where N - correction <= 0: raised ZeroDivisionError in Python (being fixed "
-     "while this was written); var([a, b], correction=2) still gives gradient -inf/+inf where torch "
-     "gives +inf/-inf"),
-    ("cumprod_backward_zero", lambda c, r: _fn(c, "cumprod", ".cumprod") and "output 1" in (r["mismatch"] or ""),
-     "cumprod's gradient is nan where the input has a zero (it divides by the input): "
-     "cumprod([2., 0., 3.]).sum().backward() gives [1, nan, 0], torch [1, 8, 0]"),
-    ("topk_0d", lambda c, r: _fn(c, "topk", ".topk") and arg_ndim(c, 0) == 0,
-     "topk of a 0-d tensor with k=0 returns shape (0,); torch returns shape ()"),
-    ("linear_zero_out", lambda c, r: _fn(c, "nn.functional.linear") and r["e"] and "[reshape]" in r["e"][1],
-     "linear's backward with a weight of shape (0, in) (zero out_features) raises '[reshape] shape (-1, 0) is "
-     "invalid for input of size 0' (reshape(-1, 0) of an empty gradient); torch returns zero gradients"),
-    ("grad_dtype_promotion", lambda c, r: c.get("backward") and ": dtype " in (r["mismatch"] or "")
-     and not r["mismatch"].startswith("output 0"),
-     "the gradient of an input of a type-promoting op comes back in the promoted (or the other operand's) "
-     "dtype: float32 x times float64 y gives x.grad float64; minimum(float32 0-d, float16 tensor) gives "
-     "float16; torch casts each gradient to its input's dtype"),
-    ("as_strided_missing", lambda c, r: _fn(c, ".as_strided", "as_strided") and r["e"] and r["e"][0] == "AttributeError",
-     "ember has no Tensor.as_strided / ember.as_strided (torch's view with explicit strides, bounds-checked "
-     "against the storage)"),
-    ("binary_scalar_attr", lambda c, r: r["e"] and r["e"][0] == "AttributeError" and "_a'" in r["e"][1],
-     "atan2(x, True) (and other binary ops given a Python scalar where torch wants a Tensor) raises "
-     "AttributeError \"'bool' object has no attribute '_a'\" instead of a TypeError naming the op"),
-    ("cross_entropy_zero_classes", lambda c, r: _fn(c, "nn.functional.cross_entropy") and r["mismatch"]
-     and c.get("kwargs", {}).get("label_smoothing") and has_empty(c),
-     "cross_entropy over C=0 classes with label_smoothing > 0 returns 0 where torch returns nan "
-     "(the smoothing term divides by C)"),
-    ("adaptive_pool_empty", lambda c, r: c["fn"].startswith("nn.functional.adaptive_max_pool") and has_empty(c),
-     "adaptive_max_pool1d/2d reject a zero batch (shape (0, C, L)) that torch accepts"),
 ]
 
 

@@ -587,7 +587,8 @@ def _t(shape, dtype="float32", **kw):
     return {"T": {"shape": shape, "dtype": dtype, **kw}}
 
 
-KNOWN_REPRO = {
+# Reproducers of bugs the fuzzer found and that are fixed now (issue 7): each must pass.
+FIXED_REPRO = {
     "narrow_0d": {"fn": ".narrow", "args": [_t([]), 0, 0, 1]},
     "transpose_0d": {"fn": ".transpose", "args": [_t([]), -1, -(2**63)]},
     "var_backward_dof": {"fn": "var", "args": [_t([2], "float64", seed=1, vals="perm", grad=True)],
@@ -605,7 +606,15 @@ KNOWN_REPRO = {
                                    "kwargs": {"reduction": "sum", "ignore_index": 0, "label_smoothing": 0.1},
                                    "backward": True},
     "adaptive_pool_empty": {"fn": "nn.functional.adaptive_max_pool2d", "args": [_t([0, 4, 2]), 2]},
+    "grad_dtype_minimum_f16": {"fn": "minimum", "args": [_t([], grad=True), _t([3], "float16", grad=True)],
+                               "backward": True},
+    "as_strided_overlap": {"fn": ".as_strided", "args": [_t([6], grad=True), [2, 3], [1, 1], 1], "backward": True},
+    "topk_huge_k": {"fn": "topk", "args": [_t([3]), 2**63]},
+    "kthvalue_huge_k": {"fn": "kthvalue", "args": [_t([3]), 2**63]},
 }
+
+# Bugs still open: id -> reproducer, one per entry of fuzz_harness.KNOWN_BUGS.
+KNOWN_REPRO = {}
 
 
 def _known_ids():
@@ -621,6 +630,16 @@ def test_known_bugs(worker, bug_id, what):
     call = KNOWN_REPRO[bug_id]
     res = worker.call(call)
     problem = violation(call, res, Stats("known"))
+    assert problem is None, f"{bug_id}: {problem}: {res}"
+
+
+@pytest.mark.parametrize("bug_id", sorted(FIXED_REPRO))
+def test_fixed_bugs(worker, bug_id):
+    """Each fixed bug's reproducer now agrees with torch (a crash would kill the worker)."""
+    from fuzz_harness import violation
+    call = FIXED_REPRO[bug_id]
+    res = worker.call(call)
+    problem = violation(call, res, Stats("fixed"))
     assert problem is None, f"{bug_id}: {problem}: {res}"
 
 

@@ -143,6 +143,100 @@ for _op in ("remainder", "minimum", "maximum", "fmod"):
     if _op in ("remainder", "fmod"):
         CASES.append((f"{_op}_float16_pyfloat", f"lib.{_op}(lib.full((3,), 5.5, dtype=lib.float16), 2.5)", None))
 
+# 6. the last fuzz defects of issue 7: 0-d views, gradient dtypes and values, empty shapes,
+# scalar arguments, as_strided, huge k.
+_G = "(lambda x, f: (f(x).sum().backward(), x.grad)[1])"  # x's gradient through f
+CASES += [
+    ("narrow_0d", "lib.zeros(()).narrow(0, 0, 1)", "[narrow]"),
+    ("narrow_0d_empty", "lib.zeros(()).narrow(-1, 0, 0)", "[narrow]"),
+    ("transpose_0d_huge", "lib.zeros(()).transpose(-1, -2**63)", "[transpose]"),
+    ("transpose_0d_ok", "lib.zeros(()).transpose(0, -1)", None),
+    ("squeeze_0d_bad_dim", "lib.zeros(()).squeeze(5)", "[squeeze]"),
+    ("unfold_0d_bad_dim", "lib.zeros(()).unfold(3, 1, 1)", "[unfold]"),
+    ("select_0d", "lib.zeros(()).select(0, 0)", None),
+    ("diagonal_0d", "lib.zeros(()).diagonal()", "[diagonal]"),
+    ("diagonal_0d_same_dims", "lib.zeros(()).diagonal(0, 0, -1)", "[diagonal]"),
+    ("diagonal_1d", "lib.ones(3).diagonal()", "[diagonal]"),
+    ("diagonal_same_dims", "lib.ones(3, 3).diagonal(0, 1, 1)", "[diagonal]"),
+    ("grad_dtype_mul_f32_f64",
+     "(lambda x: ((x * lib.ones(2, dtype=lib.float64)).sum().backward(), x.grad)[1])(lib.ones(2, requires_grad=True))",
+     None),
+    ("grad_dtype_minimum_f32_f16",
+     "(lambda x: (lib.minimum(x, lib.ones(3, dtype=lib.float16)).sum().backward(), x.grad)[1])"
+     "(lib.tensor(0.5, requires_grad=True))", None),
+    ("grad_dtype_minimum_f16_side",
+     "(lambda y: (lib.minimum(lib.tensor(0.5), y).sum().backward(), y.grad)[1])"
+     "(lib.ones(3, dtype=lib.float16, requires_grad=True))", None),
+    ("cumprod_grad_one_zero", f"{_G}(lib.tensor([2., 0., 3.], requires_grad=True), lambda x: lib.cumprod(x, 0))", None),
+    ("cumprod_grad_two_zeros",
+     f"{_G}(lib.tensor([1., 2., 0., 4., 0.], requires_grad=True), lambda x: lib.cumprod(x, 0) * lib.arange(1., 6.))",
+     None),
+    ("cumprod_grad_2d_dim0",
+     f"{_G}(lib.tensor([[2., 0., 3.], [1., 2., 0.]], requires_grad=True), lambda x: lib.cumprod(x, 0))", None),
+    ("cumprod_grad_no_zero", f"{_G}(lib.tensor([2., 4., 0.5], requires_grad=True), lambda x: lib.cumprod(x, 0))",
+     None),
+    ("var_grad_dof0", f"{_G}(lib.tensor([0.25, 0.75], dtype=lib.float64, requires_grad=True), "
+                      "lambda x: lib.var(x, correction=2))", None),
+    ("var_grad_dof_neg", f"{_G}(lib.tensor([0.25, 0.75], dtype=lib.float64, requires_grad=True), "
+                         "lambda x: lib.var(x, correction=3))", None),
+    ("var_grad_dim_dof0", f"{_G}(lib.tensor([0.25, 0.75], dtype=lib.float64, requires_grad=True), "
+                          "lambda x: lib.var(x, 0, correction=2))", None),
+    ("var_grad_dim_dof_neg", f"{_G}(lib.tensor([0.25, 0.75], dtype=lib.float64, requires_grad=True), "
+                             "lambda x: lib.var(x, 0, correction=3))", None),
+    ("std_grad_dim_dof_neg", f"{_G}(lib.tensor([0.25, 0.75], dtype=lib.float64, requires_grad=True), "
+                             "lambda x: lib.std(x, 0, correction=3))", None),
+    ("linear_grad_zero_out", f"{_G}(lib.ones(2, 3, requires_grad=True), "
+                             "lambda x: lib.nn.functional.linear(x, lib.ones(0, 3, requires_grad=True)))", None),
+    ("linear_grad_zero_in", f"{_G}(lib.ones(2, 0, requires_grad=True), "
+                            "lambda x: lib.nn.functional.linear(x, lib.ones(4, 0)))", None),
+    ("linear_grad_zero_rows_3d", f"{_G}(lib.ones(0, 2, 3, requires_grad=True), "
+                                 "lambda x: lib.nn.functional.linear(x, lib.ones(4, 3)))", None),
+    ("topk_0d_k0", "lib.topk(lib.tensor(5.), 0)", None),
+    ("topk_0d_k1", "lib.topk(lib.tensor(5.), 1)", None),
+    ("topk_0d_k2", "lib.topk(lib.tensor(5.), 2)", "[topk]"),
+    ("topk_k_huge", "lib.topk(lib.ones(3), 2**63)", "[topk]"),
+    ("topk_k_bool", "lib.topk(lib.ones(3), True)", "[topk]"),
+    ("kthvalue_k_huge", "lib.kthvalue(lib.ones(3), 2**64)", "[kthvalue]"),
+    ("atan2_bool_grad", "lib.atan2(lib.ones((), requires_grad=True), True)", "[atan2]"),
+    ("atan2_float", "lib.atan2(lib.ones(2), 1.5)", "[atan2]"),
+    ("maximum_float_grad", "lib.maximum(lib.ones(2, requires_grad=True), 1.5)", "[maximum]"),
+    ("lerp_float_end_grad", "lib.lerp(lib.ones(2, requires_grad=True), 1.5, 0.5)", "[lerp]"),
+    ("cross_entropy_c0_smooth_sum", "lib.nn.functional.cross_entropy(lib.ones(2, 0, 1, 3), lib.zeros(2, 1, 3, "
+                                    "dtype=lib.int64), reduction='sum', ignore_index=0, label_smoothing=0.1)", None),
+    ("cross_entropy_c0_smooth_mean", "lib.nn.functional.cross_entropy(lib.ones(2, 0, 1, 3), lib.zeros(2, 1, 3, "
+                                     "dtype=lib.int64), ignore_index=0, label_smoothing=0.1)", None),
+    ("adaptive_max2d_c0_unbatched", "lib.nn.functional.adaptive_max_pool2d(lib.zeros(0, 4, 2), 2)", None),
+    ("adaptive_max1d_c0_unbatched", "lib.nn.functional.adaptive_max_pool1d(lib.zeros(0, 4), 2)", None),
+    ("adaptive_max1d_n0", "lib.nn.functional.adaptive_max_pool1d(lib.zeros(0, 4, 2), 2)", None),
+    ("adaptive_max2d_c0_batched", "lib.nn.functional.adaptive_max_pool2d(lib.zeros(2, 0, 4, 2), 2)",
+     "[adaptive_max_pool2d]"),
+    ("adaptive_avg2d_c0_batched", "lib.nn.functional.adaptive_avg_pool2d(lib.zeros(2, 0, 4, 2), 2)", None),
+    ("adaptive_avg2d_h0", "lib.nn.functional.adaptive_avg_pool2d(lib.zeros(2, 3, 0, 2), 2)",
+     "[adaptive_avg_pool2d]"),
+    ("as_strided_basic", "lib.arange(6.).as_strided([2, 2], [1, 2])", None),
+    ("as_strided_offset", "lib.as_strided(lib.arange(6.), (2, 2), (2, 1), 1)", None),
+    ("as_strided_view_offset", "lib.arange(6.)[2:].as_strided([3], [1])", None),
+    ("as_strided_empty", "lib.arange(6.).as_strided([0, 2], [100, 1], 100)", None),
+    ("as_strided_neg_size", "lib.arange(6.).as_strided([-1, 2], [1, 1])", "[as_strided]"),
+    ("as_strided_neg_stride", "lib.arange(6.).as_strided([2, 2], [-1, 1])", "[as_strided]"),
+    ("as_strided_neg_offset", "lib.arange(6.).as_strided([2, 2], [1, 1], -1)", "[as_strided]"),
+    ("as_strided_len_mismatch", "lib.arange(6.).as_strided([2, 2], [1])", "[as_strided]"),
+    ("as_strided_out_of_bounds", "lib.arange(6.).as_strided([2, 2], [1, 1], 5)", "[as_strided]"),
+    ("as_strided_overflow", "lib.arange(6.).as_strided([2**62, 4], [2**62, 1])", "[as_strided]"),
+    ("as_strided_stride_overflow", "lib.arange(6.).as_strided([2, 2], [2**62, 2**62])", "[as_strided]"),
+    ("as_strided_float_stride", "lib.arange(6.).as_strided([2], [1.0])", "[as_strided]"),
+    ("as_strided_int_size", "lib.arange(6.).as_strided(2, 1)", "[as_strided]"),
+    ("as_strided_grad_overlap",
+     f"{_G}(lib.arange(1., 7., requires_grad=True), lambda x: x.as_strided([2, 3], [1, 1], 1) * lib.arange(6.)"
+     ".reshape(2, 3))", None),
+    ("as_strided_grad_of_view",
+     f"{_G}(lib.arange(1., 13., requires_grad=True), lambda x: x.reshape(3, 4)[:, 1:3].as_strided([2, 2], [3, 1])"
+     " * lib.tensor([[1., 2.], [3., 4.]]))", None),
+    ("as_strided_grad_expanded_input",
+     f"{_G}(lib.arange(1., 4., requires_grad=True), lambda x: x[:1].expand(4).as_strided([2], [1]) * "
+     "lib.tensor([1., 2.]))", None),
+]
+
 _CHILD = """
 import json, warnings
 import ember, torch
@@ -247,3 +341,23 @@ def test_multinomial_without_replacement_draws_zero_weights_last():
             rows = lib.multinomial(lib.tensor(w), 4).tolist()
             assert sorted(rows[0][:2]) == [0, 2] and sorted(rows[0][2:]) == [1, 3], (lib.__name__, rows)
             assert rows[1][0] == 2 and sorted(rows[1]) == [0, 1, 2, 3], (lib.__name__, rows)
+
+
+def test_as_strided_and_cumprod_gradcheck():
+    """as_strided's scatter-add backward (overlapping view, offset) and cumprod's zero-safe
+    backward, by finite differences in float64."""
+    from ember.autograd import gradcheck
+
+    x = ember.tensor([0.5, -1.0, 2.0, 0.25, 1.5, -0.75], dtype=ember.float64, requires_grad=True)
+    assert gradcheck(lambda t: t.as_strided([2, 3], [1, 1], 1), (x,))
+    assert gradcheck(lambda t: ember.as_strided(t[1:], (2, 2), (2, 1)), (x,))
+    z = ember.tensor([[2.0, 0.0, 3.0, 0.5], [1.5, 2.0, 0.0, 0.0]], dtype=ember.float64, requires_grad=True)
+    assert gradcheck(lambda t: ember.cumprod(t, 1), (z,))
+
+
+def test_grad_dtype_follows_input_dtype():
+    """A type-promoting op's input gradients come back in each input's own dtype."""
+    x = ember.ones(2, requires_grad=True)
+    y = ember.ones(2, dtype=ember.float64, requires_grad=True)
+    (x * y).sum().backward()
+    assert x.grad.dtype == ember.float32 and y.grad.dtype == ember.float64

@@ -143,14 +143,17 @@ bool Array::is_non_overlapping_and_dense() const {
 
 Array Array::as_strided(const Shape& shape, const Shape& strides, int64_t offset) const {
   check_shape(shape, "as_strided");
-  EMBER_CHECK(shape.size() == strides.size(), Value, "[as_strided] shape ", shape_str(shape),
+  // RuntimeError like torch for every bad geometry (mismatch, negative, out of bounds).
+  EMBER_CHECK(shape.size() == strides.size(), Runtime, "[as_strided] shape ", shape_str(shape),
               " and strides ", shape_str(strides), " differ in length");
-  EMBER_CHECK(offset >= 0, Value, "[as_strided] negative storage offset ", offset);
+  for (int64_t st : strides)
+    EMBER_CHECK(st >= 0, Runtime, "[as_strided] negative strides are not supported, got strides ", shape_str(strides));
+  EMBER_CHECK(offset >= 0, Runtime, "[as_strided] negative storage offset ", offset);
   if (checked_numel(shape, "as_strided") > 0) {
     const StrideExtent ext = checked_extent(shape, strides, offset, "as_strided");
     const int64_t lo = ext.lo, hi = ext.hi;
     int64_t cap = static_cast<int64_t>(storage_->nbytes() / ember::itemsize(dtype_));
-    EMBER_CHECK(lo >= 0 && hi < cap, Value, "[as_strided] view of shape ", shape_str(shape), " strides ",
+    EMBER_CHECK(lo >= 0 && hi < cap, Runtime, "[as_strided] view of shape ", shape_str(shape), " strides ",
                 shape_str(strides), " offset ", offset, " reaches outside a storage of ", cap, " elements");
   }
   return Array(storage_, shape, strides, offset, dtype_);
@@ -241,9 +244,10 @@ Array Array::permute(const std::vector<int64_t>& dims) const {
 }
 
 Array Array::transpose(int64_t d0, int64_t d1) const {
-  if (ndim() == 0) return *this;
+  // Wrap first: a 0-d array still only accepts dims 0 and -1, as in torch.
   d0 = wrap_dim(d0, ndim(), "transpose");
   d1 = wrap_dim(d1, ndim(), "transpose");
+  if (ndim() == 0) return *this;
   Shape s = shape_, st = strides_;
   std::swap(s[d0], s[d1]);
   std::swap(st[d0], st[d1]);
@@ -279,6 +283,8 @@ Array Array::select(int64_t dim, int64_t index) const {
 }
 
 Array Array::narrow(int64_t dim, int64_t start, int64_t length) const {
+  // wrap_dim lets a 0-d array through (dim 0 / -1), but it has no shape_[0] to narrow.
+  EMBER_CHECK(ndim() > 0, Runtime, "[narrow] narrow() cannot be applied to a 0-dim tensor, got shape ()");
   dim = wrap_dim(dim, ndim(), "narrow");
   int64_t n = shape_[dim];
   if (start < 0) start += n;
@@ -327,8 +333,8 @@ Array Array::squeeze() const {
 }
 
 Array Array::squeeze(int64_t dim) const {
+  dim = wrap_dim(dim, ndim(), "squeeze");  // before the 0-d early return: torch checks the dim too
   if (ndim() == 0) return *this;
-  dim = wrap_dim(dim, ndim(), "squeeze");
   if (shape_[dim] != 1) return *this;
   Shape s = shape_, st = strides_;
   s.erase(s.begin() + dim);
@@ -347,10 +353,12 @@ Array Array::unsqueeze(int64_t dim) const {
 }
 
 Array Array::diagonal(int64_t off, int64_t d1, int64_t d2) const {
-  EMBER_CHECK(ndim() >= 2, Value, "[diagonal] expected at least 2 dims, got shape ", shape_str(shape_));
+  // torch's order: wrap (IndexError for a 0-d/1-d array's dim 1), then identical dims (RuntimeError);
+  // a 0-d array can only get here with identical dims, so shape_[d] is never read for it.
   d1 = wrap_dim(d1, ndim(), "diagonal");
   d2 = wrap_dim(d2, ndim(), "diagonal");
-  EMBER_CHECK(d1 != d2, Value, "[diagonal] dim1 and dim2 must differ, both are ", d1);
+  EMBER_CHECK(d1 != d2, Runtime, "[diagonal] diagonal dimensions cannot be identical: dim1 and dim2 both are ", d1);
+  EMBER_CHECK(ndim() >= 2, Runtime, "[diagonal] expected at least 2 dims, got shape ", shape_str(shape_));
   int64_t len, start = offset_;
   if (off >= 0) {
     len = std::max<int64_t>(std::min(shape_[d1], saturating_sub(shape_[d2], off)), 0);

@@ -244,7 +244,19 @@ Geom adaptive_geometry(const Shape& xs, const Shape& output_size, const std::str
   const char* o = op.c_str();
   EMBER_CHECK(sd == 1 || sd == 2, Value, "[", o, "] expected an output_size of 1 or 2 ints, got ",
               shape_str(output_size));
-  check_pool_input(xs, sd, o);
+  {
+    // torch's adaptive max pools only need dims 1.. non-zero (a 3-D (C, H, W) input may have
+    // C = 0) and its adaptive avg pools only the spatial dims, unlike the windowed pools
+    // (check_pool_input) that need every dim of an unbatched input.
+    const int64_t nd = static_cast<int64_t>(xs.size());
+    const bool avg = op.find("avg") != std::string::npos;
+    EMBER_CHECK(nd == sd + 1 || nd == sd + 2, Runtime, "[", o, "] expected a ", sd + 1, "-D (C, ",
+                sd == 1 ? "L" : "H, W", ") or ", sd + 2, "-D (N, C, ", sd == 1 ? "L" : "H, W",
+                ") input, got shape ", shape_str(xs));
+    for (int64_t d = avg ? nd - sd : 1; d < nd; ++d)
+      EMBER_CHECK(xs[d] > 0, Runtime, "[", o, "] expected input to have non-zero sizes for non-batch dimensions, got ",
+                  "shape ", shape_str(xs), " with dimension ", d, " being empty");
+  }
   for (int64_t s : output_size) {
     EMBER_CHECK(s >= 0, Runtime, "[", o, "] elements of output_size must be greater than or equal to 0, got ",
                 shape_str(output_size));

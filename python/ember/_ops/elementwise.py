@@ -193,8 +193,9 @@ class _MaxMin(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         sa, sb = ctx.scalars
-        a = _const(a) if a is not None else sa
-        b = _const(b) if b is not None else sb
+        # Compare in the result dtype (g's), as torch does: 0-d f32 vs f16 ties in float16.
+        a = _const(a).to(g.dtype) if a is not None else sa
+        b = _const(b).to(g.dtype) if b is not None else sb
         win = (a > b) if ctx.is_max else (a < b)
         if not isinstance(win, Tensor):
             win = _wrap(_C.full([], float(win), _C.DType.bool))
@@ -334,6 +335,9 @@ def float_power(input, exponent):
 def atan2(input, other, *, out=None):
     if out is not None:
         return _out(_C.atan2_out, out, _tensor(input, "atan2"), _tensor(other, "atan2"))
+    # Checked before recording: Atan2.apply would otherwise fail on a scalar's missing ._a.
+    _tensor(input, "atan2")
+    _tensor(other, "atan2")
     if _recording(input, other):
         return Atan2.apply(input, other)
     return _wrap(_C.atan2(_tensor(input, "atan2"), _tensor(other, "atan2")))
@@ -345,6 +349,8 @@ arctan2 = atan2
 def maximum(input, other, *, out=None):
     if out is not None:
         return _out(_C.maximum_out, out, _tensor(input, "maximum"), _tensor(other, "maximum"))
+    _tensor(input, "maximum")
+    _tensor(other, "maximum")
     if _recording(input, other):
         return _MaxMin.apply(input, other, True)
     return _wrap(_C.maximum(_tensor(input, "maximum"), _tensor(other, "maximum")))
@@ -353,6 +359,8 @@ def maximum(input, other, *, out=None):
 def minimum(input, other, *, out=None):
     if out is not None:
         return _out(_C.minimum_out, out, _tensor(input, "minimum"), _tensor(other, "minimum"))
+    _tensor(input, "minimum")
+    _tensor(other, "minimum")
     if _recording(input, other):
         return _MaxMin.apply(input, other, False)
     return _wrap(_C.minimum(_tensor(input, "minimum"), _tensor(other, "minimum")))
@@ -635,6 +643,8 @@ class Lerp(Function):
 def lerp(input, end, weight, *, out=None):
     if out is not None:
         return _out(_C.lerp_out, out, _tensor(input, "lerp"), _tensor(end, "lerp"), _arg(weight, "lerp"))
+    _tensor(input, "lerp")
+    _tensor(end, "lerp")
     if _recording(input, end, weight):
         return Lerp.apply(input, end, weight)
     return _wrap(_C.lerp(_tensor(input, "lerp"), _tensor(end, "lerp"), _arg(weight, "lerp")))
@@ -662,6 +672,9 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     if out is not None:
         return _out(_C.addcmul_out, out, _tensor(input, "addcmul"), _tensor(tensor1, "addcmul"),
                     _tensor(tensor2, "addcmul"), value)
+    _tensor(input, "addcmul")
+    _tensor(tensor1, "addcmul")
+    _tensor(tensor2, "addcmul")
     if _recording(input, tensor1, tensor2):
         return _Addc.apply(input, tensor1, tensor2, value, False)
     return _wrap(_C.addcmul(_tensor(input, "addcmul"), _tensor(tensor1, "addcmul"), _tensor(tensor2, "addcmul"),
@@ -672,6 +685,9 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     if out is not None:
         return _out(_C.addcdiv_out, out, _tensor(input, "addcdiv"), _tensor(tensor1, "addcdiv"),
                     _tensor(tensor2, "addcdiv"), value)
+    _tensor(input, "addcdiv")
+    _tensor(tensor1, "addcdiv")
+    _tensor(tensor2, "addcdiv")
     if _recording(input, tensor1, tensor2):
         return _Addc.apply(input, tensor1, tensor2, value, True)
     return _wrap(_C.addcdiv(_tensor(input, "addcdiv"), _tensor(tensor1, "addcdiv"), _tensor(tensor2, "addcdiv"),

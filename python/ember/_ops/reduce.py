@@ -367,8 +367,14 @@ class _Var(Function):
             s = _unreduce(v, x.shape, dims, keepdim)
             nz = (s != 0).to(x.dtype)
             g = g * nz / (2 * s + (1 - nz))  # torch masks the zero-std gradient to 0
-        den = n - correction  # <= 0: torch's var is inf/nan there and so is its gradient
-        gi = g * (2.0 / den if den > 0 else math.inf) * (x - mu)
+        den = n - correction
+        if den <= 0 and (dims is None or x.dim() == 0):
+            # torch's var_backward for a full reduction with no degrees of freedom: inf, or nan
+            # where x equals the mean; |x - mu| * inf gives exactly that (0 * inf = nan).
+            gi = g * ((x - mu).abs() * math.inf)
+        else:
+            # Over explicit dims torch keeps 2 / (N - correction): +inf at 0, negative below it.
+            gi = g * (2.0 / den if den != 0 else math.inf) * (x - mu)
         if with_mean and gm is not None:
             gi = gi + _unreduce(gm, x.shape, dims, keepdim) / n
         return gi, None, None, None, None, None
@@ -506,11 +512,27 @@ class _CumProd(Function):
 
     @staticmethod
     def backward(ctx, g):
-        # For inputs without zeros: grad_i = (sum over j >= i of g_j * out_j) / x_i.
+        # grad_i = sum over j >= i of g_j * prod_{k <= j, k != i} x_k, zero-safe (as torch's
+        # cumprod_backward). Before the first zero along dim it is rev_cumsum(g * out)_i / x_i;
+        # at the first zero z it is rev_cumsum(g * cumprod(x with x_z := 1))_z; after it, 0.
+        from .elementwise import where  # elementwise imports this module's helpers
+
         x, out = ctx.saved_tensors
         dim = ctx.meta
+        dt = x.dtype
+        g = g.to(out.dtype) if g.dtype != out.dtype else g
+        is_zero = x == 0
+        zeros_so_far = is_zero.cumsum(dim)  # bool cumsum counts in int64
+        before = zeros_so_far == 0
+        first_zero = is_zero & (zeros_so_far == 1)
+        x_safe = where(is_zero, 1.0, x)
         rev = (g * out).flip([dim]).cumsum(dim).flip([dim])
-        return _as_float(rev / x, x.dtype), None, None
+        gi = where(before, rev / x_safe, 0.0)
+        if bool(first_zero.any()):
+            cp = where(first_zero, 1.0, x).cumprod(dim)
+            at_zero = (g * cp).flip([dim]).cumsum(dim).flip([dim])
+            gi = where(first_zero, at_zero, gi)
+        return _as_float(gi, dt), None, None
 
 
 def _scan_dim(input, dim, op):

@@ -20,7 +20,7 @@ __all__ = [
     "t", "movedim", "moveaxis", "narrow", "select", "diagonal", "broadcast_to", "broadcast_tensors",
     "broadcast_shapes", "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "split",
     "tensor_split", "chunk", "unbind", "flip", "fliplr", "flipud", "roll", "tile", "repeat_interleave", "tril",
-    "triu", "atleast_1d", "atleast_2d",
+    "triu", "atleast_1d", "atleast_2d", "as_strided",
 ]
 
 
@@ -658,6 +658,100 @@ def _transpose_(self, dim0, dim1):
     return self
 
 
+# ---------------------------------------------------------------- as_strided
+def _strided_ints(v, what):
+    if isinstance(v, Tensor) or not isinstance(v, (tuple, list)):
+        raise TypeError(f"[as_strided] argument '{what}' must be a tuple of ints, got {type(v).__name__}")
+    for e in v:
+        if not isinstance(e, numbers.Integral) or isinstance(e, bool):
+            raise TypeError(f"[as_strided] argument '{what}' must be a tuple of ints, got an element of type "
+                            f"{type(e).__name__} in {tuple(v)!r}")
+        if not _INT64_MIN <= e <= _INT64_MAX:
+            raise TypeError(f"[as_strided] argument '{what}' {tuple(v)!r} does not fit in int64")
+    return [int(e) for e in v]
+
+
+def _extent(shape, strides, offset):
+    """(first, last) storage element a geometry touches; None when it is empty (strides >= 0)."""
+    if any(n == 0 for n in shape):
+        return None
+    return offset, offset + sum((n - 1) * st for n, st in zip(shape, strides))
+
+
+def _may_overlap(shape, strides):
+    """True when two elements of the geometry can share a storage element (torch's check)."""
+    dims = sorted((st, n) for n, st in zip(shape, strides) if n > 1)
+    reach = 0
+    for st, n in dims:
+        if st <= reach:
+            return True
+        reach += (n - 1) * st
+    return False
+
+
+def _as_strided_backward(g, x_geom, out_geom):
+    """torch's as_strided_backward: scatter-add g into a buffer laid out like the storage
+    span both geometries touch, then read the input's elements back (averaged over the
+    input's own repeats when it overlaps itself). Positions come from as_strided views of
+    an arange over that span, so the C++ bounds checks apply to them too."""
+    from .index import index_add, index_select
+    from .creation import zeros
+    from .factory import arange
+
+    xs, xst, xoff = x_geom
+    ext_out, ext_in = _extent(*out_geom), _extent(*x_geom)
+    if ext_in is None or ext_out is None:
+        return zeros(list(xs), dtype=g.dtype)
+    lo, hi = min(ext_out[0], ext_in[0]), max(ext_out[1], ext_in[1])
+    pos = arange(hi - lo + 1, dtype=_int64())
+    size, stride, off = out_geom
+    out_idx = _wrap(pos._a.as_strided(list(size), list(stride), off - lo)).reshape(-1)
+    in_idx = _wrap(pos._a.as_strided(list(xs), list(xst), xoff - lo)).reshape(-1)
+    buf = index_add(zeros(hi - lo + 1, dtype=g.dtype), 0, out_idx, g.reshape(-1))
+    gx = index_select(buf, 0, in_idx)
+    if _may_overlap(xs, xst):
+        ones = zeros(in_idx.shape[0], dtype=g.dtype) + 1
+        count = index_add(zeros(hi - lo + 1, dtype=g.dtype), 0, in_idx, ones)
+        gx = gx / index_select(count, 0, in_idx)
+    return gx.reshape(list(xs))
+
+
+def _int64():
+    from .. import int64
+
+    return int64
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of input's storage with explicit sizes, strides (>= 0) and storage offset
+    (default: input's own), bounds-checked against the storage; differentiable."""
+    _check(input, "as_strided")
+    size, stride = _strided_ints(size, "size"), _strided_ints(stride, "stride")
+    if storage_offset is None:
+        off = input._a.offset
+    elif isinstance(storage_offset, numbers.Integral) and not isinstance(storage_offset, bool):
+        off = int(storage_offset)
+    else:
+        raise TypeError(f"[as_strided] storage_offset must be an int or None, got {type(storage_offset).__name__}")
+    if len(size) != len(stride):
+        raise RuntimeError(f"[as_strided] mismatch in length of strides and shape: size {tuple(size)}, stride "
+                           f"{tuple(stride)}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"[as_strided] sizes must be non-negative, got {tuple(size)}")
+    if any(st < 0 for st in stride):
+        raise RuntimeError(f"[as_strided] negative strides are not supported, got {tuple(stride)}")
+    if not 0 <= off <= _INT64_MAX:
+        raise RuntimeError(f"[as_strided] invalid storage offset {off}")
+    try:
+        input._a.as_strided(size, stride, off)  # the C++ checks (overflow, bounds) before any autograd
+    except (ValueError, OverflowError) as e:
+        raise RuntimeError(str(e)) from None
+    x_geom = (tuple(input._a.shape), tuple(input._a.strides), input._a.offset)
+    out_geom = (tuple(size), tuple(stride), off)
+    return _view(input, lambda a: a.as_strided(size, stride, off),
+                 lambda g: _as_strided_backward(g, x_geom, out_geom))
+
+
 register_methods({
     "reshape": _reshape_method, "view": view, "view_as": view_as, "reshape_as": reshape_as, "flatten": flatten,
     "unflatten": unflatten, "squeeze": squeeze, "unsqueeze": unsqueeze, "permute": _permute_method,
@@ -669,4 +763,5 @@ register_methods({
     "fliplr": fliplr, "flipud": flipud, "roll": roll, "repeat": repeat, "tile": tile,
     "repeat_interleave": repeat_interleave, "tril": tril, "triu": triu, "tril_": _tril_, "triu_": _triu_,
     "squeeze_": _squeeze_, "unsqueeze_": _unsqueeze_, "t_": _t_, "transpose_": _transpose_,
+    "as_strided": as_strided,
 })

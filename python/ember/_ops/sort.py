@@ -4,6 +4,7 @@ Values that carry gradients are re-read with ``gather`` at the returned indices,
 their backward (a scatter of the gradient to those indices) comes from gather's.
 Results with two parts are named tuples with ``.values`` and ``.indices``.
 """
+import numbers
 from collections import namedtuple
 
 from .. import _C
@@ -20,6 +21,16 @@ _median_t = namedtuple("median", ["values", "indices"])
 def _check(x, op):
     if not isinstance(x, Tensor):
         raise TypeError(f"[{op}] expected a Tensor, got {type(x).__name__}")
+
+
+def _k(k, op):
+    """k as a C++ int64, checked here so bad values never reach pybind11's raw TypeError."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"[{op}] argument 'k' must be int, not {type(k).__name__}")
+    k = int(k)
+    if not -(2**63) <= k < 2**63:
+        raise ValueError(f"[{op}] Overflow when unpacking long long: k={k} does not fit in int64")
+    return k
 
 
 def _values(x, v, i, dim, keepdim=True):
@@ -56,13 +67,16 @@ def msort(input):
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     _check(input, "topk")
-    v, i = _C.topk(input._a, int(k), dim, bool(largest), bool(sorted))
+    k = _k(k, "topk")
+    if k == 0 and input.dim() == 0:
+        k = 1  # torch's topk of a 0-d tensor with k=0 still returns the element, shape ()
+    v, i = _C.topk(input._a, k, dim, bool(largest), bool(sorted))
     return _topk_t(_values(input, v, i, dim), _wrap(i))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     _check(input, "kthvalue")
-    v, i = _C.kthvalue(input._a, int(k), dim, bool(keepdim))
+    v, i = _C.kthvalue(input._a, _k(k, "kthvalue"), dim, bool(keepdim))
     return _kth_t(_values(input, v, i, dim, keepdim), _wrap(i))
 
 

@@ -136,6 +136,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                     break
             executed.append(node)
             in_shapes = node._in_shapes
+            in_dtypes = node._in_dtypes
             validate = node._fn._validate_grads
             j = -1
             for e in node.next_functions:
@@ -158,6 +159,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                             g = _sum_to_shape(g, shape, node)
                         if validate:
                             g = _check_dtype_device(node, j, g, nxt, nr)
+                        elif in_dtypes and ga.dtype != in_dtypes[j]:
+                            # A type-promoting op (f32 * f64) hands back its gradient in the
+                            # promoted dtype; torch casts it to the input's dtype. Only cast on a mismatch.
+                            g = _cast(g, in_dtypes[j])
                         b = buffers.get(k)
                         if b is None:
                             b = buffers[k] = [None] * _n_outputs(nxt)

@@ -65,6 +65,7 @@ class Node:
         self._non_diff = ()
         self._out_meta = ()
         self._in_shapes = ()
+        self._in_dtypes = ()
         self.materialize_grads = True
         _seq[0] += 1
         self._seq = _seq[0]
@@ -265,6 +266,7 @@ def _apply_recording(cls, args, kwargs):
     edges = []
     needs = []
     in_shapes = []
+    in_dtypes = []
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
             vb = a._vbase
@@ -274,13 +276,16 @@ def _apply_recording(cls, args, kwargs):
             edges.append((a._accumulator(), 0) if g is None else (g, a._output_nr))
             needs.append(True)
             in_shapes.append(a._a.shape)
+            in_dtypes.append(a._a.dtype)
         else:
             edges.append(None)
             needs.append(False)
             in_shapes.append(None)
+            in_dtypes.append(None)
     node.next_functions = tuple(edges)
     node.needs_input_grad = tuple(needs)
     node._in_shapes = in_shapes
+    node._in_dtypes = in_dtypes
     _state[0] = False
     try:
         out = cls.forward(node, *args, **kwargs)

@@ -503,7 +503,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"[cross_entropy] label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if not target.is_floating_point():
-        return _FusedNLL.apply(input, target, weight, int(ignore_index), float(label_smoothing), code, True)
+        loss = _FusedNLL.apply(input, target, weight, int(ignore_index), float(label_smoothing), code, True)
+        if label_smoothing > 0 and input.dim() >= 1 and input.shape[0 if input.dim() == 1 else 1] == 0:
+            # Zero classes: torch's smoothing term is 0 / C = nan in every element.
+            loss = loss + math.nan
+        return loss
     # Class probabilities: -sum_c w_c t_c log p_c per sample; mean divides by the sample count.
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"[cross_entropy] expected probability target of the input's shape {tuple(input.shape)}, "

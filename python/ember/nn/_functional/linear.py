@@ -1,4 +1,6 @@
 """F.linear on the fused bias + GEMM kernel (csrc/ops/linalg/linear.cpp)."""
+import math
+
 from ... import _C
 from ...autograd.function import Function
 from ...tensor import Tensor, _wrap, needs_grad
@@ -19,9 +21,11 @@ class _Linear(Function):
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
             gx = g.matmul(w)
-        g2 = g.reshape(-1, w.shape[0])
+        # Explicit row count, not -1: reshape(-1, 0) is ambiguous when out/in_features is 0.
+        rows = math.prod(x.shape[:-1])
+        g2 = g.reshape(rows, w.shape[0])
         if ctx.needs_input_grad[1]:
-            gw = g2.mT.matmul(x.reshape(-1, w.shape[1]))
+            gw = g2.mT.matmul(x.reshape(rows, w.shape[1]))
         if ctx.has_bias and ctx.needs_input_grad[2]:
             gb = g2.sum(0)
         return gx, gw, gb
