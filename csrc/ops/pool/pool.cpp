@@ -36,9 +36,9 @@ void check_pool_input(const Shape& xs, int64_t sd, const char* op) {
 }
 
 int64_t planes(const Shape& s, int64_t sd) {
-  int64_t p = 1;
-  for (size_t i = 0; i + sd < s.size(); ++i) p *= s[i];
-  return p;
+  // The leading dims of an existing array: their product is part of its checked numel.
+  if (static_cast<int64_t>(s.size()) <= sd) return 1;
+  return checked_numel(Shape(s.begin(), s.end() - sd), "pool");
 }
 
 Shape with_spatial(const Shape& s, const Shape& spatial) {
