@@ -25,6 +25,14 @@ struct Lists {
   std::vector<const void*> g;
   std::vector<std::vector<void*>> buf;
   size_t size() const { return p.size(); }
+
+  // Tensor t's data as the element type the typed loop runs in.
+  template <class T>
+  T* param(int64_t t) const { return static_cast<T*>(p[t]); }
+  template <class T>
+  const T* grad(int64_t t) const { return static_cast<const T*>(g[t]); }
+  template <class T>
+  T* state(size_t k, int64_t t) const { return static_cast<T*>(buf[k][t]); }
 };
 
 // The tensors of a group are laid end to end in one index space of total elements;
@@ -105,6 +113,31 @@ template <class F>
 static inline void with_flag(bool b, const F& f) {
   if (b) f(std::true_type{});
   else f(std::false_type{});
+}
+
+// Selects the weight-decay form at compile time: f(L2, DEC) with L2 = coupled decay
+// (grad += wd * param), DEC = decoupled decay (param *= 1 - lr * wd), at most one true.
+template <class F>
+static inline void with_decay(double wd, bool decoupled, const F& f) {
+  with_flag(wd != 0 && !decoupled, [&](auto L2) { with_flag(wd != 0 && decoupled, [&](auto DEC) { f(L2, DEC); }); });
+}
+
+// The per-element start every step but Lion's and Rprop's shares, in torch's order:
+// g = -grad when maximizing, then decoupled decay of the param, then L2 decay of g.
+template <class T>
+struct GradPrep {
+  T sgn, twd, decay;
+  GradPrep(bool maximize, double wd, double lr = 0)
+      : sgn(maximize ? T(-1) : T(1)), twd(T(wd)), decay(T(1 - lr * wd)) {}
+};
+// Returns the prepared gradient; pj (the param's value) takes the decoupled decay. L2
+// and DEC are with_flag / with_decay tags (a captured flag is no constant expression).
+template <class T, class L2, class DEC = std::false_type>
+static inline T prep_grad(const GradPrep<T>& c, T grad, T& pj, L2, DEC = {}) {
+  T gj = c.sgn * grad;
+  if constexpr (DEC::value) pj = pj * c.decay;        // param.mul_(1 - lr * wd)
+  if constexpr (L2::value) gj = fmadd(c.twd, pj, gj);  // grad.add(param, alpha=wd)
+  return gj;
 }
 
 // The kernels, one table per ISA build (optim_cpu.cpp: baseline, optim_avx2.cpp,

@@ -1,8 +1,8 @@
 // optim_sgd_impl.h — fused steps of SGD, RMSprop, Adagrad, Adadelta, ASGD and Rprop,
-// compiled once per ISA (optim_cpu.cpp, optim_avx2.cpp, optim_avx512.cpp include
-// it; everything is TU-local). Same conventions as optim_adam_impl.h: one pass per
-// element, torch's single-tensor order of operations in the param's dtype, fmadd
-// where ATen's kernels fuse (add with alpha, addcmul, lerp).
+// compiled once per ISA (optim_isa_build.h; everything is TU-local). Same conventions
+// as optim_adam_impl.h: one pass per element, torch's single-tensor order of
+// operations in the param's dtype, fmadd where ATen's kernels fuse (add with alpha,
+// addcmul, lerp).
 #pragma once
 #include "optim_kernels.h"
 
@@ -23,19 +23,18 @@ struct SgdBody {
 
   template <class T>
   void run(int64_t t, int64_t b, int64_t e) const {
-    T* __restrict p = static_cast<T*>(L.p[t]);
-    const T* __restrict g = static_cast<const T*>(L.g[t]);
-    const T twd = T(wd), mom = T(momentum), w = T(1 - dampening), neg_lr = T(-lr);
-    const T sgn = maximize ? T(-1) : T(1);
-    T* __restrict buf = momentum != 0 ? static_cast<T*>(L.buf[0][t]) : nullptr;
+    T* __restrict p = L.param<T>(t);
+    const T* __restrict g = L.grad<T>(t);
+    T* __restrict buf = momentum != 0 ? L.state<T>(0, t) : nullptr;
+    const GradPrep<T> prep(maximize, wd);
+    const T mom = T(momentum), w = T(1 - dampening), neg_lr = T(-lr);
     with_flag(wd != 0, [=](auto WD) {
       with_flag(momentum != 0, [=](auto MOM) {
         with_flag(momentum != 0 && fresh[t], [=](auto INIT) {
           with_flag(nesterov, [=](auto NEST) {
             for (int64_t j = b; j < e; ++j) {
-              T gj = sgn * g[j];
-              const T pj = p[j];
-              if constexpr (WD) gj = fmadd(twd, pj, gj);
+              T pj = p[j];
+              const T gj = prep_grad(prep, g[j], pj, WD);
               T d = gj;
               if constexpr (MOM) {
                 // buf = grad on the first step, else buf.mul_(momentum).add_(g, alpha=1-dampening)
@@ -59,14 +58,14 @@ struct RmspropBody {
 
   template <class T>
   void run(int64_t t, int64_t b, int64_t e) const {
-    T* p_ = static_cast<T*>(L.p[t]);
-    const T* g_ = static_cast<const T*>(L.g[t]);
-    T* sq_ = static_cast<T*>(L.buf[0][t]);
+    T* p_ = L.param<T>(t);
+    const T* g_ = L.grad<T>(t);
+    T* sq_ = L.state<T>(0, t);
     size_t k = 1;
-    T* ga_ = centered ? static_cast<T*>(L.buf[k++][t]) : nullptr;
-    T* buf_ = momentum > 0 ? static_cast<T*>(L.buf[k++][t]) : nullptr;
-    const T ta = T(alpha), w = T(1 - alpha), twd = T(wd), teps = T(eps), mom = T(momentum), neg_lr = T(-lr);
-    const T sgn = maximize ? T(-1) : T(1);
+    T* ga_ = centered ? L.state<T>(k++, t) : nullptr;
+    T* buf_ = momentum > 0 ? L.state<T>(k++, t) : nullptr;
+    const GradPrep<T> prep(maximize, wd);
+    const T ta = T(alpha), w = T(1 - alpha), teps = T(eps), mom = T(momentum), neg_lr = T(-lr);
     with_flag(wd != 0, [=](auto WD) {
       with_flag(centered, [=](auto CENTERED) {
         with_flag(momentum > 0, [=](auto MOM) {
@@ -74,9 +73,8 @@ struct RmspropBody {
             T* __restrict p = p_, * __restrict sq = sq_, * __restrict ga = ga_, * __restrict buf = buf_;
             const T* __restrict g = g_;
             for (int64_t j = b; j < e; ++j) {
-              T gj = sgn * g[j];
-              const T pj = p[j];
-              if constexpr (WD) gj = fmadd(twd, pj, gj);
+              T pj = p[j];
+              const T gj = prep_grad(prep, g[j], pj, WD);
               const T s = fmadd(w * gj, gj, sq[j] * ta);
               sq[j] = s;
               T avg;
@@ -111,15 +109,15 @@ struct AdagradBody {
 
   template <class T>
   void run(int64_t t, int64_t b, int64_t e) const {
-    T* __restrict p = static_cast<T*>(L.p[t]);
-    const T* __restrict g = static_cast<const T*>(L.g[t]);
-    T* __restrict sum = static_cast<T*>(L.buf[0][t]);
-    const T twd = T(wd), teps = T(eps), neg_clr = T(-clr[t]), sgn = maximize ? T(-1) : T(1);
+    T* __restrict p = L.param<T>(t);
+    const T* __restrict g = L.grad<T>(t);
+    T* __restrict sum = L.state<T>(0, t);
+    const GradPrep<T> prep(maximize, wd);
+    const T teps = T(eps), neg_clr = T(-clr[t]);
     with_flag(wd != 0, [=](auto WD) {
       for (int64_t j = b; j < e; ++j) {
-        T gj = sgn * g[j];
-        const T pj = p[j];
-        if constexpr (WD) gj = fmadd(twd, pj, gj);
+        T pj = p[j];
+        const T gj = prep_grad(prep, g[j], pj, WD);
         const T s = fmadd(gj, gj, sum[j]);
         sum[j] = s;
         p[j] = pj + neg_clr * gj / (std::sqrt(s) + teps);
@@ -135,17 +133,16 @@ struct AdadeltaBody {
 
   template <class T>
   void run(int64_t t, int64_t b, int64_t e) const {
-    T* __restrict p = static_cast<T*>(L.p[t]);
-    const T* __restrict g = static_cast<const T*>(L.g[t]);
-    T* __restrict sq = static_cast<T*>(L.buf[0][t]);
-    T* __restrict acc = static_cast<T*>(L.buf[1][t]);
-    const T tr = T(rho), w = T(1 - rho), twd = T(wd), teps = T(eps), neg_lr = T(-lr);
-    const T sgn = maximize ? T(-1) : T(1);
+    T* __restrict p = L.param<T>(t);
+    const T* __restrict g = L.grad<T>(t);
+    T* __restrict sq = L.state<T>(0, t);
+    T* __restrict acc = L.state<T>(1, t);
+    const GradPrep<T> prep(maximize, wd);
+    const T tr = T(rho), w = T(1 - rho), teps = T(eps), neg_lr = T(-lr);
     with_flag(wd != 0, [=](auto WD) {
       for (int64_t j = b; j < e; ++j) {
-        T gj = sgn * g[j];
-        const T pj = p[j];
-        if constexpr (WD) gj = fmadd(twd, pj, gj);
+        T pj = p[j];
+        const T gj = prep_grad(prep, g[j], pj, WD);
         const T s = fmadd(w * gj, gj, sq[j] * tr);
         sq[j] = s;
         const T std_ = std::sqrt(s + teps);
@@ -165,17 +162,16 @@ struct AsgdBody {
 
   template <class T>
   void run(int64_t t, int64_t b, int64_t e) const {
-    T* __restrict p = static_cast<T*>(L.p[t]);
-    const T* __restrict g = static_cast<const T*>(L.g[t]);
-    T* __restrict ax = static_cast<T*>(L.buf[0][t]);
-    const T twd = T(wd), decay = T(1 - lambd * eta[t]), neg_eta = T(-eta[t]), tmu = T(mu[t]);
-    const T sgn = maximize ? T(-1) : T(1);
+    T* __restrict p = L.param<T>(t);
+    const T* __restrict g = L.grad<T>(t);
+    T* __restrict ax = L.state<T>(0, t);
+    const GradPrep<T> prep(maximize, wd);
+    const T decay = T(1 - lambd * eta[t]), neg_eta = T(-eta[t]), tmu = T(mu[t]);
     with_flag(wd != 0, [=](auto WD) {
       with_flag(mu[t] != 1, [=](auto AVERAGE) {
         for (int64_t j = b; j < e; ++j) {
-          T gj = sgn * g[j];
           T pj = p[j];
-          if constexpr (WD) gj = fmadd(twd, pj, gj);
+          const T gj = prep_grad(prep, g[j], pj, WD);
           pj = fmadd(neg_eta, gj, pj * decay);  // param.mul_(1 - lambd * eta); param.add_(grad, alpha=-eta)
           p[j] = pj;
           if constexpr (AVERAGE) ax[j] = ax[j] + (pj - ax[j]) * tmu;  // ax.add_(param.sub(ax).mul_(mu))
@@ -193,10 +189,10 @@ struct RpropBody {
 
   template <class T>
   void run(int64_t t, int64_t b, int64_t e) const {
-    T* __restrict p = static_cast<T*>(L.p[t]);
-    const T* __restrict g = static_cast<const T*>(L.g[t]);
-    T* __restrict prev = static_cast<T*>(L.buf[0][t]);
-    T* __restrict ss = static_cast<T*>(L.buf[1][t]);
+    T* __restrict p = L.param<T>(t);
+    const T* __restrict g = L.grad<T>(t);
+    T* __restrict prev = L.state<T>(0, t);
+    T* __restrict ss = L.state<T>(1, t);
     const T em = T(etaminus), ep = T(etaplus), tlo = T(lo), thi = T(hi), sgn = maximize ? T(-1) : T(1);
     for (int64_t j = b; j < e; ++j) {
       T gj = sgn * g[j];

@@ -15,6 +15,9 @@ __all__ = ["Adadelta"]
 
 
 class Adadelta(Optimizer):
+    _kernel = "adadelta_step"
+    _group_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
         check_lr(lr)
@@ -26,23 +29,11 @@ class Adadelta(Optimizer):
                         foreach=foreach, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"step": new_step, "square_avg": zeros, "acc_delta": zeros}
 
-    def _update_group(self, group):
-        inits = {"step": new_step, "square_avg": zeros, "acc_delta": zeros}
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
-        self._launch(_C.adadelta_step, unique, [params, grads, s["square_avg"], s["acc_delta"], s["step"]],
-                     float(group["lr"]), float(group["rho"]), float(group["eps"]), float(group["weight_decay"]),
-                     bool(group["maximize"]))
+    def _kernel_args(self, group, s, fresh):
+        return ([s["square_avg"], s["acc_delta"], s["step"]],
+                (float(group["lr"]), float(group["rho"]), float(group["eps"]), float(group["weight_decay"]),
+                 bool(group["maximize"])))

@@ -15,6 +15,9 @@ __all__ = ["Adagrad"]
 
 
 class Adagrad(Optimizer):
+    _kernel = "adagrad_step"
+    _group_defaults = dict(foreach=None, maximize=False, differentiable=False, fused=None)
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
         check_lr(lr)
@@ -35,23 +38,11 @@ class Adagrad(Optimizer):
                 state["step"] = new_step(p)
                 state["sum"] = filled(initial_accumulator_value)(p)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"step": new_step, "sum": filled(self.defaults["initial_accumulator_value"])}
 
-    def _update_group(self, group):
-        inits = {"step": new_step, "sum": filled(self.defaults["initial_accumulator_value"])}
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
-        self._launch(_C.adagrad_step, unique, [params, grads, s["sum"], s["step"]], float(group["lr"]),
-                     float(group["lr_decay"]), float(group["weight_decay"]), float(group["eps"]),
-                     bool(group["maximize"]))
+    def _kernel_args(self, group, s, fresh):
+        return ([s["sum"], s["step"]],
+                (float(group["lr"]), float(group["lr_decay"]), float(group["weight_decay"]), float(group["eps"]),
+                 bool(group["maximize"])))

@@ -20,6 +20,10 @@ __all__ = ["Adam"]
 
 
 class Adam(Optimizer):
+    _kernel = "adam_step"
+    _group_defaults = dict(amsgrad=False, maximize=False, foreach=None, capturable=False, differentiable=False,
+                           fused=None, decoupled_weight_decay=False)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
@@ -33,32 +37,15 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
         self._check_fused_args(foreach, fused, differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
-            group.setdefault("decoupled_weight_decay", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
-
-    def _update_group(self, group):
-        amsgrad = bool(group["amsgrad"])
+    def _state_inits(self, group):
         inits = {"step": new_step, "exp_avg": zeros, "exp_avg_sq": zeros}
-        if amsgrad:
+        if group["amsgrad"]:
             inits["max_exp_avg_sq"] = zeros
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
+        return inits
+
+    def _kernel_args(self, group, s, fresh):
         beta1, beta2 = group["betas"]
-        self._launch(_C.adam_step, unique,
-                     [params, grads, s["exp_avg"], s["exp_avg_sq"], s.get("max_exp_avg_sq", []), s["step"]],
-                     float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
-                     float(group["weight_decay"]), amsgrad, bool(group["maximize"]),
-                     bool(group["decoupled_weight_decay"]))
+        return ([s["exp_avg"], s["exp_avg_sq"], s.get("max_exp_avg_sq", []), s["step"]],
+                (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]), float(group["weight_decay"]),
+                 bool(group["amsgrad"]), bool(group["maximize"]), bool(group["decoupled_weight_decay"])))

@@ -14,6 +14,9 @@ __all__ = ["Adamax"]
 
 
 class Adamax(Optimizer):
+    _kernel = "adamax_step"
+    _group_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
         check_lr(lr)
@@ -24,24 +27,12 @@ class Adamax(Optimizer):
                         differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"step": new_step, "exp_avg": zeros, "exp_inf": zeros}
 
-    def _update_group(self, group):
-        inits = {"step": new_step, "exp_avg": zeros, "exp_inf": zeros}
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
+    def _kernel_args(self, group, s, fresh):
         beta1, beta2 = group["betas"]
-        self._launch(_C.adamax_step, unique, [params, grads, s["exp_avg"], s["exp_inf"], s["step"]],
-                     float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
-                     float(group["weight_decay"]), bool(group["maximize"]))
+        return ([s["exp_avg"], s["exp_inf"], s["step"]],
+                (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]), float(group["weight_decay"]),
+                 bool(group["maximize"])))

@@ -16,6 +16,9 @@ __all__ = ["ASGD"]
 
 
 class ASGD(Optimizer):
+    _kernel = "asgd_step"
+    _group_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0, foreach=None,
                  maximize=False, differentiable=False, capturable=False):
         check_lr(lr)
@@ -24,23 +27,11 @@ class ASGD(Optimizer):
                         maximize=maximize, differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"step": new_step, "eta": scalar_state(group["lr"]), "mu": scalar_state(1.0), "ax": zeros}
 
-    def _update_group(self, group):
-        inits = {"step": new_step, "eta": scalar_state(group["lr"]), "mu": scalar_state(1.0), "ax": zeros}
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
-        self._launch(_C.asgd_step, unique, [params, grads, s["ax"], s["mu"], s["eta"], s["step"]],
-                     float(group["lr"]), float(group["lambd"]), float(group["alpha"]), float(group["t0"]),
-                     float(group["weight_decay"]), bool(group["maximize"]), get_default_dtype() == float32)
+    def _kernel_args(self, group, s, fresh):
+        return ([s["ax"], s["mu"], s["eta"], s["step"]],
+                (float(group["lr"]), float(group["lambd"]), float(group["alpha"]), float(group["t0"]),
+                 float(group["weight_decay"]), bool(group["maximize"]), get_default_dtype() == float32))

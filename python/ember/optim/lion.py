@@ -17,6 +17,9 @@ __all__ = ["Lion"]
 
 
 class Lion(Optimizer):
+    _kernel = "lion_step"
+    _group_defaults = dict(maximize=False, foreach=None, differentiable=False)
+
     def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *, maximize=False, foreach=None,
                  differentiable=False):
         check_lr(lr)
@@ -26,21 +29,11 @@ class Lion(Optimizer):
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"exp_avg": zeros}
 
-    def _update_group(self, group):
-        params, grads, s, _, unique = self._gather(group, {"exp_avg": zeros})
-        if not params:
-            return
+    def _kernel_args(self, group, s, fresh):
         beta1, beta2 = group["betas"]
-        self._launch(_C.lion_step, unique, [params, grads, s["exp_avg"]], float(group["lr"]), float(beta1),
-                     float(beta2), float(group["weight_decay"]), bool(group["maximize"]))
+        return ([s["exp_avg"]],
+                (float(group["lr"]), float(beta1), float(beta2), float(group["weight_decay"]), bool(group["maximize"])))

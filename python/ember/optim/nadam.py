@@ -17,6 +17,10 @@ __all__ = ["NAdam"]
 
 
 class NAdam(Optimizer):
+    _kernel = "nadam_step"
+    _group_defaults = dict(maximize=False, foreach=None, capturable=False, differentiable=False,
+                           decoupled_weight_decay=False)
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
@@ -31,27 +35,12 @@ class NAdam(Optimizer):
                         capturable=capturable, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"step": new_step, "mu_product": scalar_state(1.0), "exp_avg": zeros, "exp_avg_sq": zeros}
 
-    def _update_group(self, group):
-        inits = {"step": new_step, "mu_product": scalar_state(1.0), "exp_avg": zeros, "exp_avg_sq": zeros}
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
+    def _kernel_args(self, group, s, fresh):
         beta1, beta2 = group["betas"]
-        self._launch(_C.nadam_step, unique,
-                     [params, grads, s["exp_avg"], s["exp_avg_sq"], s["mu_product"], s["step"]],
-                     float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
-                     float(group["weight_decay"]), float(group["momentum_decay"]),
-                     bool(group["decoupled_weight_decay"]), bool(group["maximize"]))
+        return ([s["exp_avg"], s["exp_avg_sq"], s["mu_product"], s["step"]],
+                (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]), float(group["weight_decay"]),
+                 float(group["momentum_decay"]), bool(group["decoupled_weight_decay"]), bool(group["maximize"])))

@@ -11,6 +11,7 @@ from collections import OrderedDict, defaultdict
 from copy import deepcopy
 from itertools import chain
 
+from .. import _C
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 
@@ -32,7 +33,17 @@ def _typename(x):
 
 
 class Optimizer:
-    """Base class: subclasses define ``step`` and pass their hyper-parameter defaults."""
+    """Base class: subclasses define ``step`` and pass their hyper-parameter defaults.
+
+    A fused optimizer instead declares ``_kernel`` (the name of its ``_C`` step),
+    ``_state_inits(group)`` and ``_kernel_args(group, state, fresh)``; the inherited
+    ``step`` gathers each group's lists and makes the one native call. Keys of
+    ``_group_defaults`` are filled into groups of an older pickled state (torch's
+    per-class ``__setstate__`` setdefaults), in order.
+    """
+
+    _kernel = None
+    _group_defaults = {}
 
     def __init__(self, params, defaults):
         self.defaults = defaults
@@ -60,6 +71,9 @@ class Optimizer:
         self.__dict__.update(state)
         self.__dict__.setdefault("_optimizer_step_pre_hooks", OrderedDict())
         self.__dict__.setdefault("_optimizer_step_post_hooks", OrderedDict())
+        for group in self.param_groups if self._group_defaults else ():
+            for key, value in self._group_defaults.items():
+                group.setdefault(key, value)
 
     def __repr__(self):
         format_string = self.__class__.__name__ + " ("
@@ -152,7 +166,26 @@ class Optimizer:
 
     # ------------------------------------------------------------ step + hooks
     def step(self, closure=None):
-        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+        """One update of every parameter that has a gradient; returns closure()'s loss."""
+        if self._kernel is None:
+            raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+        return self._run_step(closure, self._update_group)
+
+    def _update_group(self, group):
+        """The fused step of one group: gather its lists, then one native call."""
+        params, grads, state, fresh, unique = self._gather(group, self._state_inits(group))
+        if not params:
+            return
+        lists, scalars = self._kernel_args(group, state, fresh)
+        self._launch(getattr(_C, self._kernel), unique, [params, grads, *lists], *scalars)
+
+    def _state_inits(self, group):
+        """{state key: factory f(p)} in torch's order, or None for a stateless step."""
+        return None
+
+    def _kernel_args(self, group, state, fresh):
+        """(state lists after params and grads, scalar arguments) of the native call."""
+        raise NotImplementedError
 
     def _run_step(self, closure, update):
         """Shared body of subclasses' step: pre hooks, closure under grad, update under

@@ -16,6 +16,10 @@ __all__ = ["RAdam"]
 
 
 class RAdam(Optimizer):
+    _kernel = "radam_step"
+    _group_defaults = dict(foreach=None, maximize=False, differentiable=False, decoupled_weight_decay=False,
+                           capturable=False)
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, decoupled_weight_decay=False,
                  *, foreach=None, maximize=False, capturable=False, differentiable=False):
         check_lr(lr)
@@ -27,25 +31,12 @@ class RAdam(Optimizer):
                         differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"step": new_step, "exp_avg": zeros, "exp_avg_sq": zeros}
 
-    def _update_group(self, group):
-        inits = {"step": new_step, "exp_avg": zeros, "exp_avg_sq": zeros}
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
+    def _kernel_args(self, group, s, fresh):
         beta1, beta2 = group["betas"]
-        self._launch(_C.radam_step, unique, [params, grads, s["exp_avg"], s["exp_avg_sq"], s["step"]],
-                     float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
-                     float(group["weight_decay"]), bool(group["decoupled_weight_decay"]), bool(group["maximize"]))
+        return ([s["exp_avg"], s["exp_avg_sq"], s["step"]],
+                (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]), float(group["weight_decay"]),
+                 bool(group["decoupled_weight_decay"]), bool(group["maximize"])))

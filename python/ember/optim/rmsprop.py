@@ -17,6 +17,10 @@ __all__ = ["RMSprop"]
 
 
 class RMSprop(Optimizer):
+    _kernel = "rmsprop_step"
+    _group_defaults = dict(momentum=0, centered=False, foreach=None, maximize=False, differentiable=False,
+                           capturable=False)
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
         check_lr(lr)
@@ -30,33 +34,16 @@ class RMSprop(Optimizer):
                         capturable=capturable, foreach=foreach, maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
-
-    def _update_group(self, group):
-        momentum = float(group["momentum"])
-        centered = bool(group["centered"])
+    def _state_inits(self, group):
         inits = {"step": new_step, "square_avg": zeros}
-        if momentum > 0:
+        if float(group["momentum"]) > 0:
             inits["momentum_buffer"] = zeros
-        if centered:
+        if bool(group["centered"]):
             inits["grad_avg"] = zeros
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
-        self._launch(_C.rmsprop_step, unique,
-                     [params, grads, s["square_avg"], s.get("grad_avg", []), s.get("momentum_buffer", []),
-                      s["step"]],
-                     float(group["lr"]), float(group["alpha"]), float(group["eps"]), float(group["weight_decay"]),
-                     momentum, centered, bool(group["maximize"]))
+        return inits
+
+    def _kernel_args(self, group, s, fresh):
+        return ([s["square_avg"], s.get("grad_avg", []), s.get("momentum_buffer", []), s["step"]],
+                (float(group["lr"]), float(group["alpha"]), float(group["eps"]), float(group["weight_decay"]),
+                 float(group["momentum"]), bool(group["centered"]), bool(group["maximize"])))

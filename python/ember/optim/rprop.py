@@ -15,6 +15,9 @@ __all__ = ["Rprop"]
 
 
 class Rprop(Optimizer):
+    _kernel = "rprop_step"
+    _group_defaults = dict(foreach=None, maximize=False, differentiable=False, capturable=False)
+
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, capturable=False, foreach=None,
                  maximize=False, differentiable=False):
         check_lr(lr)
@@ -24,24 +27,12 @@ class Rprop(Optimizer):
                         differentiable=differentiable, capturable=capturable)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"step": new_step, "prev": zeros, "step_size": filled(group["lr"])}
 
-    def _update_group(self, group):
-        inits = {"step": new_step, "prev": zeros, "step_size": filled(group["lr"])}
-        params, grads, s, _, unique = self._gather(group, inits)
-        if not params:
-            return
+    def _kernel_args(self, group, s, fresh):
         etaminus, etaplus = group["etas"]
         lo, hi = group["step_sizes"]
-        self._launch(_C.rprop_step, unique, [params, grads, s["prev"], s["step_size"], s["step"]],
-                     float(etaminus), float(etaplus), float(lo), float(hi), bool(group["maximize"]))
+        return ([s["prev"], s["step_size"], s["step"]],
+                (float(etaminus), float(etaplus), float(lo), float(hi), bool(group["maximize"])))

@@ -16,6 +16,9 @@ __all__ = ["SGD"]
 
 
 class SGD(Optimizer):
+    _kernel = "sgd_step"
+    _group_defaults = dict(nesterov=False, maximize=False, foreach=None, differentiable=False, fused=False)
+
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False, fused=None):
         if lr is not required and lr < 0.0:
@@ -31,26 +34,11 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
         self._check_fused_args(foreach, fused, differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns closure()'s loss."""
-        return self._run_step(closure, self._update_group)
+    def _state_inits(self, group):
+        return {"momentum_buffer": zeros_like} if float(group["momentum"]) != 0 else None
 
-    def _update_group(self, group):
-        momentum = float(group["momentum"])
-        inits = {"momentum_buffer": zeros_like} if momentum != 0 else None
-        params, grads, cols, fresh, unique = self._gather(group, inits)
-        if not params:
-            return
-        bufs = cols.get("momentum_buffer", [])
-        self._launch(_C.sgd_step, unique, [params, grads, bufs, fresh], float(group["lr"]), momentum,
-                     float(group["dampening"]), float(group["weight_decay"]), bool(group["nesterov"]),
-                     bool(group["maximize"]))
+    def _kernel_args(self, group, s, fresh):
+        return ([s.get("momentum_buffer", []), fresh],
+                (float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
+                 float(group["weight_decay"]), bool(group["nesterov"]), bool(group["maximize"])))
