@@ -38,6 +38,26 @@ perf = time.perf_counter
 from ember.cli.bench import bench  # noqa: E402,F401 - the shared timing helper (bench_nn, bench_rnn import it)
 
 
+def time_pair(fe, ft, rounds, target, min_reps=3):
+    """ember fn vs torch fn in alternating rounds: medians of (ember s, torch s, ratio).
+
+    torch's OpenMP workers spin for a while after each call and would steal the cores
+    from whatever runs next: both sides wait for the machine to go idle before timing.
+    """
+    import statistics
+
+    te_all, tt_all, ratios = [], [], []
+    for _ in range(rounds):
+        time.sleep(0.3)
+        te = bench(fe, target, min_reps=min_reps)
+        time.sleep(0.3)
+        tt = bench(ft, target, min_reps=min_reps)
+        te_all.append(te)
+        tt_all.append(tt)
+        ratios.append(te / tt)
+    return statistics.median(te_all), statistics.median(tt_all), statistics.median(ratios)
+
+
 def cpu_model():
     try:
         with open("/proc/cpuinfo") as f:

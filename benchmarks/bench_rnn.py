@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_core import bench, cpu_model, write_section  # noqa: E402
+from bench_core import cpu_model, time_pair, write_section  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -99,16 +99,7 @@ def main():
             for name, fe, ft in make_case(cls, layers):
                 if args.only and args.only not in name:
                     continue
-                te_all, tt_all, ratios = [], [], []
-                for _ in range(args.rounds):
-                    time.sleep(0.3)
-                    te = bench(fe, args.target, min_reps=3)
-                    time.sleep(0.3)
-                    tt = bench(ft, args.target, min_reps=3)
-                    te_all.append(te)
-                    tt_all.append(tt)
-                    ratios.append(te / tt)
-                r = (name, statistics.median(te_all), statistics.median(tt_all), statistics.median(ratios))
+                r = (name,) + time_pair(fe, ft, args.rounds, args.target)
                 rows.append(r)
                 print(f"{name:34s} ember {r[1] * 1e3:8.2f} ms  torch {r[2] * 1e3:8.2f} ms  ratio {r[3]:.2f}x",
                       flush=True)

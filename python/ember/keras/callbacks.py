@@ -379,9 +379,9 @@ class BackupAndRestore(Callback):
         self._file = os.path.join(self.backup_dir, "backup.safetensors")
 
     def on_train_begin(self, logs=None):
-        from .saving import _load_file
+        from .. import load
         if os.path.exists(self._file):
-            ckpt = _load_file(self._file)
+            ckpt = load(self._file)
             from .saving import _load_state
             _load_state(self.model, ckpt["model"], self._file)
             opt = self.model.optimizer

@@ -95,10 +95,6 @@ def functional_from_config(config, custom_objects=None):
     return Model(inputs, outputs, name=config.get("name"))
 
 
-def _load_file(path):
-    return load(path)
-
-
 def _model_config(model):
     from .models import Sequential
     if isinstance(model, Sequential):
@@ -147,7 +143,7 @@ def _read(filepath):
     if os.path.isdir(filepath):
         with open(os.path.join(filepath, _CONFIG)) as f:
             cfg = json.load(f)
-        return cfg, _load_file(os.path.join(filepath, _WEIGHTS))
+        return cfg, load(os.path.join(filepath, _WEIGHTS))
     if not zipfile.is_zipfile(filepath):
         raise ValueError(f"[load_model] {filepath} is not a saved ember.keras model (a .keras zip or a directory)")
     with zipfile.ZipFile(filepath) as z:
@@ -159,7 +155,7 @@ def _read(filepath):
             p = os.path.join(tmp, _WEIGHTS)
             with open(p, "wb") as f:
                 f.write(z.read(_WEIGHTS))
-            weights = _load_file(p)
+            weights = load(p)
     return cfg, weights
 
 
@@ -232,7 +228,7 @@ def load_weights(model, filepath):
     filepath = os.fspath(filepath)
     if not os.path.isfile(filepath):
         raise FileNotFoundError(f"[load_weights] no such file: {filepath}")
-    _load_state(model, _load_file(filepath), filepath)
+    _load_state(model, load(filepath), filepath)
 
 
 def clone_model(model):

@@ -87,8 +87,8 @@ def _mask_4d(mask, full, op):
     return m.reshape((B,) + shape[-3:])
 
 
-def _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
-    op = _SDPA
+def _check_qkv(op, query, key, value):
+    """query/key/value must be floating CPU tensors (SDPA and MHA share these checks)."""
     for t, what in ((query, "query"), (key, "key"), (value, "value")):
         if not isinstance(t, Tensor):
             raise TypeError(f"[{op}] expected {what} to be a Tensor, got {type(t).__name__}")
@@ -96,6 +96,12 @@ def _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale, 
             raise RuntimeError(f"[{op}] no CUDA kernel yet ({what} on {t.device})")
         if not t.is_floating_point():
             raise TypeError(f"[{op}] expected a floating point {what}, got {t.dtype}")
+
+
+def _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa):
+    op = _SDPA
+    _check_qkv(op, query, key, value)
+    for t, what in ((query, "query"), (key, "key"), (value, "value")):
         if t.dim() < 2:
             raise RuntimeError(f"[{op}] expected {what} of at least 2 dims (..., L, E), got shape {tuple(t.shape)}")
     if not (query.dtype == key.dtype == value.dtype):
@@ -208,13 +214,7 @@ def _canonical_mask(mask, mask_name, target_type, op=_MHA):
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
     op = _MHA
-    for t, what in ((query, "query"), (key, "key"), (value, "value")):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"[{op}] expected {what} to be a Tensor, got {type(t).__name__}")
-        if t.device.type != "cpu":
-            raise RuntimeError(f"[{op}] no CUDA kernel yet ({what} on {t.device})")
-        if not t.is_floating_point():
-            raise TypeError(f"[{op}] expected a floating point {what}, got {t.dtype}")
+    _check_qkv(op, query, key, value)
     if query.dim() == 3:
         if key.dim() != 3 or value.dim() != 3:
             raise AssertionError(f"[{op}] for batched (3-D) query, expected key and value to be 3-D but found "
