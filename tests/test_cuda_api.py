@@ -37,3 +37,28 @@ def test_bad_device_arguments():
         ember.cuda.memory_allocated("cpu")
     with pytest.raises(TypeError):
         ember.cuda.memory_allocated(1.5)
+
+
+def test_cpu_use_never_loads_the_cuda_module():
+    # The CUDA kernels live in ember/_C_cuda.so, loaded on the first use of a CUDA
+    # device; importing ember and running CPU work must not map it.
+    import subprocess
+    import sys
+    code = (
+        "import ember\n"
+        "x = ember.randn(8, 8, requires_grad=True)\n"
+        "(x @ x).sum().backward()\n"
+        "print(any('_C_cuda' in l for l in open('/proc/self/maps')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_cuda_query_reports_why_it_is_unavailable():
+    if ember.cuda.is_available():
+        pytest.skip("a GPU is present")
+    why = _C.cuda.unavailable_reason()
+    assert why  # "ember was built without CUDA", or the driver's reason
+    with pytest.raises(RuntimeError, match=r"^\[full\] "):
+        ember.ones(2, device="cuda")

@@ -8,6 +8,7 @@
 // convert<D, S> (through float for half/bfloat16, bool as != 0).
 // fill_cuda: the value is converted on the host with the CPU's Cvt<T> (so both
 // backends store identical bits) and written by a flat or strided kernel.
+#include "cuda_api_kernels.h"
 #include "cuda_utils.cuh"
 
 namespace ember {
@@ -91,5 +92,8 @@ void fill_cuda(const Array& dst, double value) {
   });
   cuda::check_launch("fill_");
 }
+
+EMBER_CUDA_REGISTER(cuda_copy, copy_cuda);
+EMBER_CUDA_REGISTER(cuda_fill, fill_cuda);
 
 }  // namespace ember

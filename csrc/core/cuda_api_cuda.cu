@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cuda_api_kernels.h"
 #include "cuda_utils.cuh"
 
 namespace ember {
@@ -124,6 +125,11 @@ void release(const std::vector<std::pair<int, void*>>& blocks) {
 }  // namespace
 
 // ---------------------------------------------------------------- devices
+
+namespace {
+thread_local cudaStream_t t_current_stream = nullptr;  // legacy default stream
+}
+cudaStream_t current_stream() { return t_current_stream; }
 
 bool compiled() { return true; }
 
@@ -273,6 +279,24 @@ void memset_zero(void* dst, size_t nbytes, int dev) {
   DeviceGuard g(dev, "zero_");
   EMBER_CUDA_CHECK(cudaMemsetAsync(dst, 0, nbytes, 0), "zero_");
 }
+
+// ---------------------------------------------------------------- the table _C reads
+
+EMBER_CUDA_REGISTER(cuda_device_count, device_count);
+EMBER_CUDA_REGISTER(cuda_device_name, device_name);
+EMBER_CUDA_REGISTER(cuda_check_device, check_device);
+EMBER_CUDA_REGISTER(cuda_alloc, alloc);
+EMBER_CUDA_REGISTER(cuda_free, free);
+EMBER_CUDA_REGISTER(cuda_empty_cache, empty_cache);
+EMBER_CUDA_REGISTER(cuda_allocated_bytes, allocated_bytes);
+EMBER_CUDA_REGISTER(cuda_cached_bytes, cached_bytes);
+EMBER_CUDA_REGISTER(cuda_copy_h2d, copy_h2d);
+EMBER_CUDA_REGISTER(cuda_copy_d2h, copy_d2h);
+EMBER_CUDA_REGISTER(cuda_copy_d2d, copy_d2d);
+EMBER_CUDA_REGISTER(cuda_memset_zero, memset_zero);
+EMBER_CUDA_REGISTER(cuda_synchronize, synchronize);
+EMBER_CUDA_REGISTER(cuda_set_device, set_device);
+EMBER_CUDA_REGISTER(cuda_current_device, current_device);
 
 }  // namespace cuda
 }  // namespace ember

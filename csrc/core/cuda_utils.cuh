@@ -34,6 +34,11 @@ inline void check_status(cudaError_t e, const char* op, const char* expr) {
 // Reports a failed kernel launch (bad configuration, no kernel image for this GPU...).
 inline void check_launch(const char* op) { check_status(cudaGetLastError(), op, "kernel launch"); }
 
+// The stream ember queues work on for the current device: the legacy default stream
+// unless an ember.cuda.Stream context is active on this thread. Every launch and
+// async copy uses it: kernel<<<grid, block, smem, cuda::current_stream()>>>(...).
+cudaStream_t current_stream();
+
 class DeviceGuard {
  public:
   // Checks that dev is usable (ember::Error otherwise) and makes it current.

@@ -301,12 +301,12 @@ static Array binary_general(BOp op, const Operand& A, const Operand& B, const Ar
     if (!unit_alpha) {
       Array scaled = Array::empty(shape, kdt, dev);
       Array al = Array::full({}, alpha.kind == Scalar::Float ? alpha.d : static_cast<double>(alpha.i), kdt, dev).expand(shape);
-      cuda_ops::binary("mul", scaled, xb, al);
+      cuda_kernels::ew_binary("mul")("mul", scaled, xb, al);
       xb = scaled;
     }
     Array res = (out && !via_tmp && out->dtype() == kodt && out->is_contiguous()) ? *out
                                                                                  : Array::empty(shape, kodt, dev);
-    cuda_ops::binary(op_name(kop), res, xa, xb);
+    cuda_kernels::ew_binary(op_name(kop))(op_name(kop), res, xa, xb);
     return finish(res, odt, out);
   }
 
@@ -428,7 +428,7 @@ Array unary_impl(UOp op, const Array& a, const Array* out, const double* params)
     Array res = (out && !via_tmp && out->dtype() == kodt && out->is_contiguous())
                     ? *out
                     : Array::empty(a.shape(), kodt, a.device());
-    cuda_ops::unary(name, res, in);
+    cuda_kernels::ew_unary(name)(name, res, in);
     return finish(res, odt, out);
   }
   UnaryRunFn fn = unary_kernel(op, kdt);

@@ -32,5 +32,7 @@ void binary(const char* op, const Array& out, const Array& a, const Array& b) {
   EMBER_FAIL(Runtime, "[", op, "] not implemented on CUDA yet");
 }
 
+EMBER_CUDA_REGISTER(ew_binary, binary);
+
 }  // namespace cuda_ops
 }  // namespace ember

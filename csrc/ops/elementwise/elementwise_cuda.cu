@@ -63,5 +63,7 @@ void unary(const char* op, const Array& out, const Array& in) {
   EMBER_FAIL(Runtime, "[", op, "] not implemented on CUDA yet");
 }
 
+EMBER_CUDA_REGISTER(ew_unary, unary);
+
 }  // namespace cuda_ops
 }  // namespace ember

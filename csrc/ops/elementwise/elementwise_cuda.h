@@ -13,6 +13,10 @@
 // dtype an op does not support raises a TypeError-kind error.
 #pragma once
 #include "core/array.h"
+#include "core/cuda_kernel.h"
+
+EMBER_CUDA_KERNEL(ew_unary, void, (const char* op, const Array& out, const Array& in));
+EMBER_CUDA_KERNEL(ew_binary, void, (const char* op, const Array& out, const Array& a, const Array& b));
 
 namespace ember {
 namespace cuda_ops {

@@ -113,7 +113,7 @@ void fill(const Array& self, rng::Dist d, const rng::DistParams& p, Generator* g
   int64_t per = rng::per_block(d, self.dtype());
   uint64_t nblocks = static_cast<uint64_t>((self.numel() + per - 1) / per);
   auto [seed, first] = gen_or_default(gen).reserve(nblocks);
-  if (out.device().is_cuda()) rng::fill_cuda(out, d, p, seed, first);
+  if (out.device().is_cuda()) cuda_kernels::random_fill("random")(out, d, p, seed, first);
   else rng::fill_cpu(out, d, p, seed, first);
   if (out.storage() != self.storage()) Array(self).copy_(out);
   else self.bump_version();
@@ -245,12 +245,12 @@ void bernoulli_tensor(const Array& self, const Array& prob, Generator* gen, cons
     return;
   }
   Array p64 = prob.expand(self.shape()).to(DType::Float64).contiguous();
-  bool ok = self.device().is_cuda() ? rng::probs_in_unit_interval_cuda(p64) : rng::probs_in_unit_interval_cpu(p64);
+  bool ok = self.device().is_cuda() ? cuda_kernels::random_probs_in_unit_interval("bernoulli")(p64) : rng::probs_in_unit_interval_cpu(p64);
   EMBER_CHECK(ok, Value, "[", op, "] expected all probabilities in [0, 1] (no NaN)");
   Array out = self.is_contiguous() ? self : Array::empty(self.shape(), self.dtype(), self.device());
   uint64_t nblocks = static_cast<uint64_t>((self.numel() + 3) / 4);
   auto [seed, first] = gen_or_default(gen).reserve(nblocks);
-  if (out.device().is_cuda()) rng::bernoulli_tensor_cuda(out, p64, seed, first);
+  if (out.device().is_cuda()) cuda_kernels::random_bernoulli_tensor("bernoulli")(out, p64, seed, first);
   else rng::bernoulli_tensor_cpu(out, p64, seed, first);
   if (out.storage() != self.storage()) Array(self).copy_(out);
   else self.bump_version();

@@ -99,4 +99,9 @@ bool probs_in_unit_interval_cuda(const Array& p) {
 }
 
 }  // namespace rng
+
+EMBER_CUDA_REGISTER(random_fill, rng::fill_cuda);
+EMBER_CUDA_REGISTER(random_bernoulli_tensor, rng::bernoulli_tensor_cuda);
+EMBER_CUDA_REGISTER(random_probs_in_unit_interval, rng::probs_in_unit_interval_cuda);
+
 }  // namespace ember
