@@ -8,7 +8,8 @@ with its built ``_C*.so`` copied in). Each round starts one child process per
 build, alternating, so load on a shared machine hits both alike; the table gives
 each case's median over the rounds and the ratio head / base. Cases: the per-call
 overhead of a 1-element add (plain, in place, and with a backward), and add/sum
-over 16M float32 (bench_core's cases).
+over 16M float32 (bench_core's cases); --wide adds nn, reduction, index, sort and
+optimizer cases (used to choose per-file optimisation levels).
 """
 import argparse
 import json
@@ -19,6 +20,8 @@ import subprocess
 import sys
 
 CHILD = r"""
+import json, os
+WIDE = os.environ.get("EMBER_BENCH_WIDE") == "1"
 import json, statistics, time
 import numpy as np
 import ember
@@ -53,6 +56,36 @@ res = {
     "add 16M f32": bench(lambda: x + y, reps=15),
     "sum 16M f32": bench(lambda: x.sum(), reps=15),
 }
+if WIDE:
+    import ember.nn.functional as F
+    t = lambda *shape: ember.from_numpy(rng.standard_normal(shape, dtype=np.float32))
+    A, B = t(256, 256), t(256, 256)
+    X4, W4 = t(16, 32, 28, 28), t(32, 32, 3, 3)
+    R, L = t(512, 1024), ember.from_numpy(rng.integers(0, 1024, 512))
+    I = ember.from_numpy(rng.integers(0, 4096, 65536))
+    S = t(4096, 256)
+    p = t(1 << 20).requires_grad_()
+    opt = ember.optim.Adam([p])
+    p.grad = t(1 << 20)
+    res.update({
+        "matmul 256": bench(lambda: A @ B),
+        "conv2d 32->32 28x28 k3": bench(lambda: F.conv2d(X4, W4, padding=1)),
+        "max_pool2d 2x2": bench(lambda: F.max_pool2d(X4, 2)),
+        "avg_pool2d 2x2": bench(lambda: F.avg_pool2d(X4, 2)),
+        "layer_norm 512x1024": bench(lambda: F.layer_norm(R, (1024,))),
+        "softmax 512x1024": bench(lambda: F.softmax(R, -1)),
+        "cross_entropy 512x1024": bench(lambda: F.cross_entropy(R, L)),
+        "sum dim0 512x1024": bench(lambda: R.sum(0)),
+        "amax dim1 512x1024": bench(lambda: R.amax(1)),
+        "var dim1 512x1024": bench(lambda: R.var(1)),
+        "index_select 64K rows": bench(lambda: S.index_select(0, I[:4096])),
+        "scatter_add 64K": bench(lambda: ember.zeros(4096).scatter_add(0, I, x[:65536])),
+        "sort 4096x256 dim1": bench(lambda: S.sort(1)),
+        "cumsum 16M": bench(lambda: x.cumsum(0), reps=9),
+        "exp 16M": bench(lambda: x.exp(), reps=9),
+        "adam step 1M": bench(lambda: opt.step()),
+    })
+
 print(json.dumps({"file": ember.__file__, "res": res}))
 """
 
@@ -72,11 +105,15 @@ def run(pythonpath):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True, help="folder holding the old build's ember package")
+    ap.add_argument("--head", default=None, help="folder holding the new build (default: the installed ember)")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--wide", action="store_true", help="also time nn, reduction, index, sort and optimizer cases")
     args = ap.parse_args()
+    if args.wide:
+        os.environ["EMBER_BENCH_WIDE"] = "1"
     runs = {"base": [], "head": []}
     for r in range(args.rounds):
-        for name, path in (("base", args.base), ("head", None)) if r % 2 == 0 else (("head", None), ("base", args.base)):
+        for name, path in (("base", args.base), ("head", args.head)) if r % 2 == 0 else (("head", args.head), ("base", args.base)):
             got = run(path)
             runs[name].append(got["res"])
             print(f"round {r} {name}: {got['file']}", file=sys.stderr, flush=True)
