@@ -62,3 +62,31 @@ def test_cuda_query_reports_why_it_is_unavailable():
     assert why  # "ember was built without CUDA", or the driver's reason
     with pytest.raises(RuntimeError, match=r"^\[full\] "):
         ember.ones(2, device="cuda")
+
+
+def test_memory_and_stream_api_without_gpu():
+    if ember.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert ember.cuda.memory_stats() == {}
+    assert ember.cuda.max_memory_allocated() == 0 and ember.cuda.max_memory_reserved() == 0
+    t = ember.ones(3)
+    assert not t.is_pinned()
+    with pytest.raises(RuntimeError, match="CUDA"):
+        t.pin_memory()
+    with pytest.raises(RuntimeError, match="CUDA"):
+        ember.cuda.Stream()
+    with pytest.raises(RuntimeError, match="CUDA"):
+        ember.cuda.current_stream()
+    ev = ember.cuda.Event(enable_timing=True)
+    assert ev.query()  # never recorded
+    ev.synchronize()
+    with pytest.raises(RuntimeError, match="recorded"):
+        ev.elapsed_time(ember.cuda.Event(enable_timing=True))
+    with ember.cuda.stream(None):
+        pass
+    with pytest.raises(RuntimeError, match="CUDA"):
+        t.to("cuda", non_blocking=True)
+    with pytest.raises(RuntimeError, match="CUDA"):
+        t.cuda(non_blocking=True)
+    with pytest.raises(RuntimeError, match="expected a CUDA tensor"):
+        t.record_stream(0)  # a stream handle (0: the default stream)

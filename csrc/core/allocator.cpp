@@ -121,5 +121,7 @@ void device_free(void* p, size_t nbytes, Device d) {
   if (d.is_cpu()) return cpu_free(p, nbytes);
   cuda::free(p, nbytes, d.index);
 }
+void* pinned_alloc(size_t nbytes) { return cuda::host_alloc(nbytes); }
+void pinned_free(void* p, size_t nbytes) { cuda::host_free(p, nbytes); }
 
 }  // namespace ember

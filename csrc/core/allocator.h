@@ -24,5 +24,9 @@ size_t cpu_allocated_bytes();
 // built without CUDA).
 void* device_alloc(size_t nbytes, Device d);
 void device_free(void* p, size_t nbytes, Device d);
+// Page-locked host memory for fast and asynchronous host<->device copies
+// (Tensor.pin_memory); raises when no CUDA device is usable.
+void* pinned_alloc(size_t nbytes);
+void pinned_free(void* p, size_t nbytes);
 
 }  // namespace ember

@@ -431,12 +431,27 @@ Array Array::to(DType dtype) const {
   return out;
 }
 
-Array Array::to(Device d) const {
+Array Array::to(Device d) const { return to(d, false); }
+
+Array Array::to(Device d, bool non_blocking) const {
   if (d == device()) return *this;
   Array out = empty(shape_, dtype_, d);
+  out.copy_from(*this, non_blocking);
+  return out;
+}
+
+Array Array::pin_memory() const {
+  EMBER_CHECK(device().is_cpu(), Runtime, "[pin_memory] cannot pin '", device().str(),
+              "' memory: only CPU tensors can be pinned");
+  if (is_pinned()) return *this;
+  const int64_t nbytes = checked_alloc_bytes(shape_, dtype_, cpu_device(), "pin_memory");
+  Array out(std::make_shared<Storage>(static_cast<size_t>(nbytes), Storage::Pinned{}), shape_,
+            contiguous_strides(shape_), 0, dtype_);
   out.copy_(*this);
   return out;
 }
+
+bool Array::is_pinned() const { return storage_ && storage_->pinned(); }
 
 namespace {
 
@@ -501,7 +516,9 @@ void copy_cpu(const Array& dst, const Array& src) {
   });
 }
 
-void Array::copy_(const Array& src) const {
+void Array::copy_(const Array& src) const { copy_from(src, false); }
+
+void Array::copy_from(const Array& src, bool non_blocking) const {
   EMBER_CHECK(defined() && src.defined(), Value, "[copy_] undefined array");
   // torch's copy_: the very same elements are a no-op (even in an expanded view);
   // otherwise no internal overlap in dst and no partial overlap with src. Other
@@ -533,12 +550,15 @@ void Array::copy_(const Array& src) const {
     return t;
   }();
   Array target = is_contiguous() ? *this : empty(shape_, dtype_, dd);
-  if (sdv.is_cpu()) cuda::copy_h2d(target.data_ptr(), staged.data_ptr(), target.nbytes(), dd.index);
-  else if (dd.is_cpu()) cuda::copy_d2h(target.data_ptr(), staged.data_ptr(), target.nbytes(), sdv.index);
-  else {
-    // Between two GPUs: through the host (peer copies are a later optimisation).
-    Array host = staged.to(cpu_device());
-    cuda::copy_h2d(target.data_ptr(), host.data_ptr(), target.nbytes(), dd.index);
+  if (sdv.is_cpu()) {
+    // Asynchronous only from pinned memory; a pageable source (or a staged
+    // temporary) is copied synchronously.
+    cuda::copy_h2d(target.data_ptr(), staged.data_ptr(), target.nbytes(), dd.index, non_blocking && staged.is_pinned());
+  } else if (dd.is_cpu()) {
+    cuda::copy_d2h(target.data_ptr(), staged.data_ptr(), target.nbytes(), sdv.index);
+  } else {
+    // Between two GPUs: a peer copy, never through the host.
+    cuda::copy_peer(target.data_ptr(), dd.index, staged.data_ptr(), sdv.index, target.nbytes());
   }
   if (target.data_ptr() != data_ptr()) copy_(target);
 }

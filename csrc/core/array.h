@@ -92,8 +92,15 @@ class Array {
   Array clone() const;       // always a fresh contiguous copy
   Array to(DType dtype) const;           // self when same dtype
   Array to(Device device) const;         // self when same device
+  // non_blocking: a host->device copy from pinned memory returns once queued on
+  // the current stream (from pageable memory it stays synchronous).
+  Array to(Device device, bool non_blocking) const;
   // Copies src into this (broadcast, cast, across devices); bumps the version.
   void copy_(const Array& src) const;
+  void copy_from(const Array& src, bool non_blocking) const;  // copy_ with non_blocking (see to)
+  // A copy in pinned host memory (self when already pinned); CPU arrays only.
+  Array pin_memory() const;
+  bool is_pinned() const;
   void fill_(double value) const;
   void zero_() const;
 

@@ -4,7 +4,8 @@
 // strides (src broadcast with 0 strides). Same dtype and both contiguous is one
 // cudaMemcpyAsync; otherwise one kernel per dtype pair with a flat path (both
 // contiguous after dim merging) and a strided path (StridedIndex<2>, offsets
-// from the linear index by div/mod). Conversions round like the CPU's
+// from the linear index: 32-bit fast divmod when it fits, else 64-bit).
+// Everything runs on the current stream. Conversions round like the CPU's
 // convert<D, S> (through float for half/bfloat16, bool as != 0).
 // fill_cuda: the value is converted on the host with the CPU's Cvt<T> (so both
 // backends store identical bits) and written by a flat or strided kernel.
@@ -71,7 +72,7 @@ void copy_cuda(const Array& dst, const Array& src) {
   EMBER_DISPATCH_ALL(dst.dtype(), "copy_", [&] {
     using D = scalar_t;
     EMBER_DISPATCH_ALL(src.dtype(), "copy_", [&] {
-      copy_kernel<D, scalar_t><<<cuda::grid_for(n), cuda::kThreads>>>(
+      copy_kernel<D, scalar_t><<<cuda::grid_for(n), cuda::kThreads, 0, cuda::current_stream()>>>(
           dst.data<D>(), src.data<scalar_t>(), n, ix, flat);
     });
   });
@@ -88,7 +89,7 @@ void fill_cuda(const Array& dst, double value) {
   const bool flat = ix.flat(scalar) && !scalar[0];
   EMBER_DISPATCH_ALL(dst.dtype(), "fill_", [&] {
     const scalar_t v = Cvt<scalar_t>::template store<double>(value);
-    fill_kernel<scalar_t><<<cuda::grid_for(n), cuda::kThreads>>>(dst.data<scalar_t>(), v, n, ix, flat);
+    fill_kernel<scalar_t><<<cuda::grid_for(n), cuda::kThreads, 0, cuda::current_stream()>>>(dst.data<scalar_t>(), v, n, ix, flat);
   });
   cuda::check_launch("fill_");
 }

@@ -112,8 +112,29 @@ size_t allocated_bytes(int dev) {
   return module().ok ? cuda_kernels::cuda_allocated_bytes("cuda.memory_allocated")(dev) : 0;
 }
 size_t cached_bytes(int dev) { return module().ok ? cuda_kernels::cuda_cached_bytes("cuda.memory_reserved")(dev) : 0; }
-void copy_h2d(void* dst, const void* src, size_t nbytes, int dev) {
-  cuda_kernels::cuda_copy_h2d("to(cuda)")(dst, src, nbytes, dev);
+std::vector<std::pair<std::string, int64_t>> memory_stats(int dev) {
+  std::vector<std::pair<std::string, int64_t>> out;
+  cuda_kernels::cuda_memory_stats("cuda.memory_stats")(dev, &out);
+  return out;
+}
+void reset_peak_memory_stats(int dev) {
+  cuda_kernels::cuda_reset_peak_memory_stats("cuda.reset_peak_memory_stats")(dev);
+}
+void reset_accumulated_memory_stats(int dev) {
+  cuda_kernels::cuda_reset_accumulated_memory_stats("cuda.reset_accumulated_memory_stats")(dev);
+}
+void record_stream(void* p, uintptr_t stream, int dev) {
+  cuda_kernels::cuda_record_stream("record_stream")(p, stream, dev);
+}
+void* host_alloc(size_t nbytes) { return cuda_kernels::cuda_host_alloc("pin_memory")(nbytes); }
+void host_free(void* p, size_t nbytes) {
+  if (p) cuda_kernels::cuda_host_free("pin_memory")(p, nbytes);
+}
+void host_empty_cache() {
+  if (module().ok) cuda_kernels::cuda_host_empty_cache("cuda.host_empty_cache")();
+}
+void copy_h2d(void* dst, const void* src, size_t nbytes, int dev, bool non_blocking) {
+  cuda_kernels::cuda_copy_h2d("to(cuda)")(dst, src, nbytes, dev, non_blocking);
 }
 void copy_d2h(void* dst, const void* src, size_t nbytes, int dev) {
   cuda_kernels::cuda_copy_d2h("to(cpu)")(dst, src, nbytes, dev);
@@ -121,10 +142,49 @@ void copy_d2h(void* dst, const void* src, size_t nbytes, int dev) {
 void copy_d2d(void* dst, const void* src, size_t nbytes, int dev) {
   cuda_kernels::cuda_copy_d2d("copy_")(dst, src, nbytes, dev);
 }
+void copy_peer(void* dst, int dst_dev, const void* src, int src_dev, size_t nbytes) {
+  cuda_kernels::cuda_copy_peer("to(cuda)")(dst, dst_dev, src, src_dev, nbytes);
+}
 void memset_zero(void* dst, size_t nbytes, int dev) { cuda_kernels::cuda_memset_zero("zero_")(dst, nbytes, dev); }
 void synchronize(int dev) { cuda_kernels::cuda_synchronize("cuda.synchronize")(dev); }
 void set_device(int dev) { cuda_kernels::cuda_set_device("cuda.set_device")(dev); }
 int current_device() { return cuda_kernels::cuda_current_device("cuda.current_device")(); }
+
+uintptr_t stream_create(int dev, int priority) {
+  return cuda_kernels::cuda_stream_create("cuda.Stream")(dev, priority);
+}
+uintptr_t current_stream_handle(int dev) {
+  return cuda_kernels::cuda_current_stream_handle("cuda.current_stream")(dev);
+}
+void set_current_stream(uintptr_t stream, int dev) {
+  cuda_kernels::cuda_set_current_stream("cuda.set_stream")(stream, dev);
+}
+bool stream_query(uintptr_t stream, int dev) { return cuda_kernels::cuda_stream_query("cuda.Stream.query")(stream, dev); }
+void stream_synchronize(uintptr_t stream, int dev) {
+  cuda_kernels::cuda_stream_synchronize("cuda.Stream.synchronize")(stream, dev);
+}
+void stream_wait_event(uintptr_t stream, uintptr_t event, int dev) {
+  cuda_kernels::cuda_stream_wait_event("cuda.Stream.wait_event")(stream, event, dev);
+}
+std::pair<int, int> stream_priority_range() {
+  int least = 0, greatest = 0;
+  cuda_kernels::cuda_stream_priority_range("cuda.Stream.priority_range")(&least, &greatest);
+  return {least, greatest};
+}
+uintptr_t event_create(int dev, bool enable_timing, bool blocking) {
+  return cuda_kernels::cuda_event_create("cuda.Event")(dev, enable_timing, blocking);
+}
+void event_destroy(uintptr_t event, int dev) {
+  if (event && module().ok) cuda_kernels::cuda_event_destroy("cuda.Event")(event, dev);
+}
+void event_record(uintptr_t event, uintptr_t stream, int dev) {
+  cuda_kernels::cuda_event_record("cuda.Event.record")(event, stream, dev);
+}
+bool event_query(uintptr_t event) { return cuda_kernels::cuda_event_query("cuda.Event.query")(event); }
+void event_synchronize(uintptr_t event) { cuda_kernels::cuda_event_synchronize("cuda.Event.synchronize")(event); }
+float event_elapsed_ms(uintptr_t start, uintptr_t end) {
+  return cuda_kernels::cuda_event_elapsed_ms("cuda.Event.elapsed_time")(start, end);
+}
 
 }  // namespace cuda
 

@@ -9,7 +9,10 @@
 //  * StridedIndex<N>: N operands of one (broadcast) shape, dims simplified on the
 //    host (size-1 dims dropped, dims merged where every operand is contiguous
 //    across them), passed to kernels by value; offsets(i) maps a linear element
-//    index to each operand's element offset.
+//    index to each operand's element offset. When the element count and every
+//    operand's largest offset fit in int32 it runs in 32-bit math with a
+//    precomputed magic-number divider per dim (FastDivmod: __umulhi, add, shift
+//    instead of a 64-bit division); the 64-bit division path only otherwise.
 //  * Launch shape: 256 threads per block, a grid-stride loop, the grid capped.
 #pragma once
 #include <cuda_bf16.h>
@@ -22,6 +25,7 @@
 
 #include "array.h"
 #include "cuda_api.h"
+#include "cuda_divmod.h"
 #include "error.h"
 
 namespace ember {
@@ -38,6 +42,8 @@ inline void check_launch(const char* op) { check_status(cudaGetLastError(), op, 
 // unless an ember.cuda.Stream context is active on this thread. Every launch and
 // async copy uses it: kernel<<<grid, block, smem, cuda::current_stream()>>>(...).
 cudaStream_t current_stream();
+// The same for device `dev` (whichever device is current).
+cudaStream_t current_stream(int dev);
 
 class DeviceGuard {
  public:
@@ -120,19 +126,50 @@ inline bool aligned_to(const void* p, size_t a) { return reinterpret_cast<uintpt
 template <int N>
 struct StridedIndex {
   int ndim = 0;
+  bool use32 = false;  // 32-bit math: numel and every |offset| < 2^31 (set by make_strided_index)
   int64_t sizes[kMaxDims];
   int64_t strides[kMaxDims][N];  // in elements
+  FastDivmod div32[kMaxDims];    // sizes[d] as dividers (use32 only)
+  int32_t strides32[kMaxDims][N];
 
   __device__ __forceinline__ void offsets(int64_t linear, int64_t (&off)[N]) const {
+    if (use32) {
+      uint32_t lin = static_cast<uint32_t>(linear);
+      int32_t o[N];
+#pragma unroll
+      for (int k = 0; k < N; ++k) o[k] = 0;
+      // Not unrolled over all kMaxDims dims: that multiplied every strided kernel's
+      // code by 16 (dims are few after merging; d is uniform across the warp, and
+      // div32/strides32 are read from the constant bank).
+#pragma unroll 2
+      for (int i = 0; i < kMaxDims; ++i) {
+        if (i == ndim) break;
+        const int d = ndim - 1 - i;
+        uint32_t idx = lin;  // the outermost dim needs no division: lin < sizes[0] there
+        if (d > 0) {
+          const uint32_t q = div32[d].div(lin);
+          idx = lin - q * div32[d].divisor;
+          lin = q;
+        }
+#pragma unroll
+        for (int k = 0; k < N; ++k) o[k] += static_cast<int32_t>(idx) * strides32[d][k];
+      }
+#pragma unroll
+      for (int k = 0; k < N; ++k) off[k] = o[k];
+      return;
+    }
 #pragma unroll
     for (int k = 0; k < N; ++k) off[k] = 0;
-#pragma unroll
+#pragma unroll 1
     for (int i = 0; i < kMaxDims; ++i) {
       if (i == ndim) break;
       const int d = ndim - 1 - i;
-      const int64_t q = linear / sizes[d];
-      const int64_t idx = linear - q * sizes[d];
-      linear = q;
+      int64_t idx = linear;
+      if (d > 0) {
+        const int64_t q = linear / sizes[d];
+        idx = linear - q * sizes[d];
+        linear = q;
+      }
 #pragma unroll
       for (int k = 0; k < N; ++k) off[k] += idx * strides[d][k];
     }
@@ -148,6 +185,31 @@ struct StridedIndex {
       scalar[k] = (s == 0);
     }
     return true;
+  }
+
+  // Chooses the 32-bit path when it is exact (called once the dims are final).
+  void set_index32() {
+    constexpr int64_t kLim = int64_t(1) << 31;
+    int64_t numel = 1;
+    bool ok = true;
+    for (int d = 0; d < ndim && ok; ++d) {
+      numel *= sizes[d];
+      ok = sizes[d] < kLim && numel < kLim;
+    }
+    for (int k = 0; k < N && ok; ++k) {
+      int64_t span = 0;  // largest |offset| of operand k
+      for (int d = 0; d < ndim && ok; ++d) {
+        const int64_t st = strides[d][k] < 0 ? -strides[d][k] : strides[d][k];
+        ok = st < kLim && (sizes[d] - 1) <= (kLim - 1 - span) / (st > 0 ? st : 1);
+        if (ok) span += (sizes[d] - 1) * st;
+      }
+    }
+    use32 = ok;
+    if (!ok) return;
+    for (int d = 0; d < ndim; ++d) {
+      div32[d] = FastDivmod(static_cast<uint32_t>(sizes[d]));
+      for (int k = 0; k < N; ++k) strides32[d][k] = static_cast<int32_t>(strides[d][k]);
+    }
   }
 };
 
@@ -190,6 +252,7 @@ StridedIndex<N> make_strided_index(const Shape& shape, const std::array<const Ar
     ++out;
   }
   ix.ndim = out;
+  ix.set_index32();
   return ix;
 }
 

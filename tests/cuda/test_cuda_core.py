@@ -1,6 +1,8 @@
 """CUDA backend core: device transfers for every dtype, dtype conversion and
-strided copies on the GPU, fill, elementwise kernels against NumPy, the caching
-allocator, device errors, DLPack / __cuda_array_interface__ on CUDA tensors.
+strided copies on the GPU, fill, elementwise kernels against NumPy and the CPU
+(scalars by value, alpha, integer division, 32- and 64-bit index math), the caching
+allocator (stats, reuse, OOM), streams and events, pinned memory and non_blocking
+copies, device errors, DLPack / __cuda_array_interface__ on CUDA tensors.
 
 Skips as a whole without a usable GPU (or on a build without CUDA)."""
 import gc
@@ -258,38 +260,340 @@ def test_device_mismatch_error():
 # ---------------------------------------------------------------- caching allocator
 
 
+def _stats():
+    return ember.cuda.memory_stats()
+
+
 def test_caching_allocator_stats():
     gc.collect()
     ember.cuda.synchronize()
     ember.cuda.empty_cache()
     base = ember.cuda.memory_allocated()
-    assert ember.cuda.memory_reserved() == base  # nothing cached after empty_cache
     nbytes = 4 << 20
     x = ember.empty(nbytes // 4, device="cuda")
-    assert ember.cuda.memory_allocated() >= base + nbytes
+    assert ember.cuda.memory_allocated() == base + nbytes
+    assert ember.cuda.max_memory_allocated() >= base + nbytes
     ptr = x.data_ptr()
     del x
     gc.collect()
     assert ember.cuda.memory_allocated() == base
     assert ember.cuda.memory_reserved() >= base + nbytes  # kept in the cache
     reserved = ember.cuda.memory_reserved()
-    y = ember.empty(nbytes // 4, device="cuda")  # same size class: reused block
+    y = ember.empty(nbytes // 4, device="cuda")  # same size, same stream: the same block
     assert y.data_ptr() == ptr
     assert ember.cuda.memory_reserved() == reserved
     del y
     gc.collect()
-    ember.cuda.empty_cache()
-    assert ember.cuda.memory_reserved() == ember.cuda.memory_allocated() == base
+    ember.cuda.empty_cache()  # returns the segments that are entirely free
+    assert ember.cuda.memory_reserved() <= reserved
+    st = _stats()
+    assert st["allocated_bytes.all.current"] == ember.cuda.memory_allocated()
+    assert st["reserved_bytes.all.current"] == ember.cuda.memory_reserved()
+    for key in ("reserved_bytes.all.peak", "num_alloc_retries", "num_device_alloc", "segment.all.current",
+                "allocation.all.current", "allocated_bytes.small_pool.current", "num_ooms"):
+        assert key in st
 
 
-def test_many_allocations_reuse_cache():
+def test_peak_stats_and_reset():
+    gc.collect()
+    ember.cuda.reset_peak_memory_stats()
+    base = ember.cuda.memory_allocated()
+    assert ember.cuda.max_memory_allocated() == base
+    x = ember.empty(1 << 22, device="cuda")
+    del x
+    gc.collect()
+    assert ember.cuda.max_memory_allocated() >= base + (16 << 20)
+    assert ember.cuda.max_memory_reserved() >= ember.cuda.memory_reserved()
+    ember.cuda.reset_peak_memory_stats()
+    assert ember.cuda.max_memory_allocated() == ember.cuda.memory_allocated()
+
+
+def test_steady_state_makes_no_device_malloc():
+    gc.collect()
+    w = ember.randn(256, 256, device="cuda")
+    x = ember.randn(64, 256, device="cuda")
+
+    def step():
+        y = (x * 2.0 + 1.0).exp() - w[:64] * 0.5
+        z = ember.relu(y) + y.abs()
+        return z
+
+    step()
+    before = _stats()["num_device_alloc"]
+    for _ in range(100):
+        step()
+    ember.cuda.synchronize()
+    assert _stats()["num_device_alloc"] == before
+
+
+def test_small_tensors_share_a_segment():
     gc.collect()
     ember.cuda.empty_cache()
-    for _ in range(200):
-        t = ember.ones(1000, device="cuda") * 2.0
-        del t
+    before = _stats()["num_device_alloc"]
+    ts = [ember.ones(1000, device="cuda") for _ in range(100)]  # 100 x 4 KB
+    assert _stats()["num_device_alloc"] - before <= 1  # one 2 MiB small segment
+    del ts
+
+
+def test_out_of_memory_message():
     gc.collect()
-    assert ember.cuda.memory_reserved() < 1 << 20
+    with pytest.raises(RuntimeError, match=r"CUDA out of memory\. Tried to allocate .* MiB \(GPU 0; .* GiB total "
+                       r"capacity; .* GiB already allocated; .* GiB reserved by ember\)"):
+        ember.empty(1 << 48, dtype=ember.uint8, device="cuda")  # 256 TiB
+    st = _stats()
+    assert st["num_ooms"] >= 1 and st["num_alloc_retries"] >= 1
+    ember.ones(10, device="cuda")  # still usable
+
+
+# ---------------------------------------------------------------- streams and events
+
+
+def test_current_and_default_stream():
+    cur = ember.cuda.current_stream()
+    assert cur == ember.cuda.default_stream() and cur.cuda_stream == 0
+    s = ember.cuda.Stream()
+    assert s.cuda_stream != 0 and s.device == ember.device("cuda:0")
+    with ember.cuda.stream(s):
+        assert ember.cuda.current_stream() == s
+    assert ember.cuda.current_stream() == cur
+    with ember.cuda.stream(None):
+        assert ember.cuda.current_stream() == cur
+    hi = ember.cuda.Stream(priority=-1)
+    hi.synchronize()
+    assert hi.query()
+
+
+def test_work_on_a_side_stream_is_ordered_by_events():
+    a = ember.tensor(rand((1 << 20,), seed=11)).cuda()
+    s = ember.cuda.Stream()
+    s.wait_stream(ember.cuda.current_stream())  # a is ready before s uses it
+    with ember.cuda.stream(s):
+        b = a * 2.0
+        for _ in range(20):
+            b = b + 1.0
+        done = s.record_event()
+    a.record_stream(s)
+    b.record_stream(ember.cuda.current_stream())
+    ember.cuda.current_stream().wait_event(done)
+    c = b - a  # on the default stream, after s's work
+    np.testing.assert_allclose(host(c), host(a) + 20.0, rtol=1e-5, atol=1e-5)
+    s.synchronize()
+    assert s.query() and done.query()
+
+
+def test_event_elapsed_time():
+    x = ember.randn(1 << 22, device="cuda")
+    start, end = ember.cuda.Event(enable_timing=True), ember.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(10):
+        x = x * 1.0001
+    end.record()
+    end.synchronize()
+    assert end.query()
+    ms = start.elapsed_time(end)
+    assert isinstance(ms, float) and ms > 0
+    with pytest.raises(RuntimeError, match="enable_timing"):
+        ev = ember.cuda.Event()
+        ev.record()
+        ev.synchronize()
+        ev.elapsed_time(end)
+    assert ember.cuda.Event().query()  # never recorded: nothing to wait for
+
+
+def test_record_stream_keeps_the_block_until_the_stream_is_done():
+    gc.collect()
+    s = ember.cuda.Stream()
+    x = ember.empty(1 << 20, device="cuda")  # 4 MiB, allocated on the default stream
+    s.wait_stream(ember.cuda.current_stream())
+    with ember.cuda.stream(s):
+        y = x * 2.0  # noqa: F841  (uses x on s)
+    x.record_stream(s)
+    del x
+    gc.collect()
+    st = _stats()
+    assert st["active_bytes.all.current"] - st["allocated_bytes.all.current"] >= 4 << 20  # awaiting s
+    s.synchronize()
+    ember.ones(1, device="cuda")  # an allocation checks the pending events
+    st = _stats()
+    assert st["active_bytes.all.current"] == st["allocated_bytes.all.current"]
+
+
+# ---------------------------------------------------------------- pinned memory, async copies
+
+
+def test_pin_memory_and_non_blocking_round_trip():
+    a = rand((1000, 33), seed=12)
+    t = ember.tensor(a)
+    assert not t.is_pinned()
+    p = t.pin_memory()
+    assert p.is_pinned() and p.pin_memory() is p
+    assert ember.tensor(a, pin_memory=True).is_pinned()
+    np.testing.assert_array_equal(p.numpy(), a)
+    g = p.to("cuda", non_blocking=True)
+    g2 = p.cuda(non_blocking=True)
+    h = t.cuda(non_blocking=True)  # pageable: falls back to a synchronous copy
+    ember.cuda.synchronize()
+    for x in (g, g2, h):
+        np.testing.assert_array_equal(host(x), a)
+    # copy_ with non_blocking into an existing CUDA tensor, from a pinned view
+    dst = ember.zeros(33, device="cuda")
+    dst.copy_(_wrap(p._a.select(0, 5)), non_blocking=True)
+    ember.cuda.synchronize()
+    np.testing.assert_array_equal(host(dst), a[5])
+    with pytest.raises(RuntimeError, match="pin"):
+        g.pin_memory()
+
+
+def test_pinned_block_is_not_reused_before_its_copy_ran():
+    # Many async copies from short-lived pinned buffers: every result must be right.
+    outs, refs = [], []
+    for i in range(20):
+        a = rand((1 << 16,), seed=100 + i)
+        outs.append(ember.tensor(a).pin_memory().to("cuda", non_blocking=True))
+        refs.append(a)
+    for o, r in zip(outs, refs):
+        np.testing.assert_array_equal(host(o), r)
+
+
+@pytest.mark.skipif(ember.cuda.device_count() < 2, reason="needs two GPUs")
+def test_peer_copy_between_devices():
+    a = rand((513, 7), seed=13)
+    g0 = ember.tensor(a).cuda(0)
+    g1 = g0.to("cuda:1")
+    assert g1.device == ember.device("cuda:1")
+    np.testing.assert_array_equal(host(g1), a)
+    np.testing.assert_array_equal(host(_wrap(g1._a.transpose(0, 1)).to("cuda:0")), a.T)
+
+
+def test_bad_device_index_raises():
+    n = ember.cuda.device_count()
+    if n > 7:
+        pytest.skip("8 or more GPUs")
+    with pytest.raises(RuntimeError, match="CUDA device 7 is not available"):
+        ember.ones(2, device="cuda:7")
+    with pytest.raises(RuntimeError, match="CUDA device 7 is not available"):
+        ember.ones(2).to("cuda:7")
+
+
+# ---------------------------------------------------------------- elementwise launch path
+
+
+EW_DTYPES = [ember.float32, ember.float64, ember.float16, ember.bfloat16, ember.int32, ember.int64, ember.uint8]
+
+
+def _ref_pair(dt, seed):
+    rng = np.random.default_rng(seed)
+    if dt.is_floating_point:
+        a, b = rng.uniform(-3, 3, (17, 29)), rng.uniform(0.5, 3, (17, 29)) * rng.choice([-1, 1], (17, 29))
+    elif dt == ember.uint8:
+        a, b = rng.integers(0, 200, (17, 29)), rng.integers(1, 20, (17, 29))
+    else:
+        a, b = rng.integers(-100, 100, (17, 29)), rng.integers(1, 20, (17, 29)) * rng.choice([-1, 1], (17, 29))
+    return ember.tensor(a).to(dt), ember.tensor(b).to(dt)
+
+
+def _assert_same(got, want, dt, what):
+    tol = {ember.float16: 2e-3, ember.bfloat16: 1e-2, ember.float32: 1e-6, ember.float64: 1e-12}.get(dt, 0)
+    assert got.dtype == want.dtype, what
+    np.testing.assert_allclose(host(got).astype(np.float64), host(want).astype(np.float64), rtol=tol, atol=tol,
+                               err_msg=what)
+
+
+@pytest.mark.parametrize("dt", EW_DTYPES, ids=lambda d: d.name)
+def test_binary_ops_match_cpu_with_scalars_and_alpha(dt):
+    a, b = _ref_pair(dt, 21)
+    ga, gb = a.cuda(), b.cuda()
+    ops = ["add", "sub", "mul", "maximum", "minimum", "eq", "lt", "ge", "remainder", "fmod", "floor_divide"]
+    if dt.is_floating_point:
+        ops += ["div", "atan2", "pow"]
+    for name in ops:
+        f = getattr(ember, name)
+        _assert_same(f(ga, gb), f(a, b), dt, name)
+        if name in ("maximum", "minimum", "atan2"):  # tensors only, as in torch
+            continue
+        s = 3 if not dt.is_floating_point else 2.5
+        _assert_same(f(ga, s), f(a, s), dt, f"{name} tensor-scalar")
+        _assert_same(f(s, gb), f(s, b), dt, f"{name} scalar-tensor")
+    _assert_same(ember.add(ga, gb, alpha=2), ember.add(a, b, alpha=2), dt, "add alpha")
+    _assert_same(ember.sub(ga, 3, alpha=2), ember.sub(a, 3, alpha=2), dt, "sub scalar alpha")
+    if not dt.is_floating_point:
+        _assert_same(ga // gb, a // b, dt, "//")
+        _assert_same(ga % gb, a % b, dt, "%")
+
+
+def test_scalars_go_by_value_no_extra_allocation():
+    x = ember.randn(4096, device="cuda")
+    y = x * 2.0  # warm up
+    gc.collect()
+    before = _stats()["allocation.all.allocated"]
+    y = x * 2.0 + 1.0  # two results, no 0-d scalar tensors
+    assert _stats()["allocation.all.allocated"] - before == 2
+    np.testing.assert_allclose(host(y), host(x) * 2 + 1, rtol=1e-6)
+
+
+def test_half_scalar_kept_in_float32():
+    # torch computes f16 (x) python-float in float32 with the scalar unrounded
+    x = ember.tensor(np.array([1.0, 3.0, 1000.0], np.float32)).to(ember.float16)
+    got = host(x.cuda() * 0.1)
+    np.testing.assert_array_equal(got, host(x * 0.1))
+
+
+def test_integer_division_by_zero_tensor_does_not_sync_or_raise():
+    a = ember.tensor([7, -7, 5], dtype=ember.int64).cuda()
+    b = ember.tensor([0, 2, 0], dtype=ember.int64).cuda()
+    q = host(a // b)
+    assert q[1] == -4 and q[0] == 0 and q[2] == 0  # by zero: 0 on CUDA (the CPU raises)
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        a // 0  # a Python-number divisor is checked on the host
+
+
+@pytest.mark.parametrize("shape,perm", [((5, 7, 9), (2, 0, 1)), ((3, 1, 65, 2), (3, 2, 1, 0)),
+                                        ((1000, 3), (1, 0)), ((2, 3, 4, 5, 6), (4, 1, 3, 0, 2))])
+def test_fast_divmod_strided_views_match_cpu(shape, perm):
+    a = rand(shape, seed=31)
+    b = rand(shape[::-1], seed=32)
+    g = ember.tensor(a).cuda()
+    v = _wrap(g._a.permute(list(perm)))
+    cv = _wrap(ember.tensor(a)._a.permute(list(perm)))
+    _assert_same(ember.exp(v), ember.exp(cv), ember.float32, "unary strided")
+    w = ember.tensor(rand(cv.shape, seed=33))
+    _assert_same(v * w.cuda(), cv * w, ember.float32, "binary strided")
+    _assert_same(v.contiguous(), cv.contiguous(), ember.float32, "copy strided")
+    sl = _wrap(v._a.slice(0, 0, v.shape[0], 2))
+    csl = _wrap(cv._a.slice(0, 0, cv.shape[0], 2))
+    _assert_same(sl + 1.0, csl + 1.0, ember.float32, "sliced + scalar")
+    del b
+
+
+def test_index_math_64bit_path():
+    # 3 x 2^30 bytes viewed transposed: offsets pass 2^31, so the 64-bit index path runs.
+    n = 1 << 30
+    x = ember.zeros(3, n, dtype=ember.uint8, device="cuda")
+    _wrap(x._a.select(0, 2)).fill_(5)
+    t = _wrap(x._a.transpose(0, 1))  # (n, 3), strides (1, n)
+    y = t + 1
+    assert y.shape == (n, 3)
+    tail = host(_wrap(y._a.slice(0, n - 2, n, 1)))
+    np.testing.assert_array_equal(tail, [[1, 1, 6], [1, 1, 6]])
+    head = host(_wrap(y._a.slice(0, 0, 2, 1)))
+    np.testing.assert_array_equal(head, [[1, 1, 6], [1, 1, 6]])
+    del x, y, t
+    gc.collect()
+    ember.cuda.empty_cache()
+
+
+def test_torch_cuda_elementwise_parity():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("PyTorch without CUDA")
+    a = rand((64, 33), seed=41)
+    b = rand((33,), seed=42)
+    ta, tb = torch.tensor(a, device="cuda"), torch.tensor(b, device="cuda")
+    ea, eb = ember.tensor(a).cuda(), ember.tensor(b).cuda()
+    for name in ("add", "mul", "sub", "maximum", "atan2"):
+        np.testing.assert_allclose(host(getattr(ember, name)(ea, eb)), getattr(torch, name)(ta, tb).cpu().numpy(),
+                                   rtol=1e-6, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(host(ea * 0.3 + 2), (ta * 0.3 + 2).cpu().numpy(), rtol=1e-6)
 
 
 # ---------------------------------------------------------------- interop on CUDA

@@ -278,35 +278,43 @@ static Array binary_general(BOp op, const Operand& A, const Operand& B, const Ar
   if (B.arr) shape = broadcast_shapes(shape, B.arr->shape(), name);
   if (out) ew::check_out(name, *out, shape, odt, dev);
 
-  const DType kdt = ew::kernel_dtype(cdt);
-  const DType kodt = odt == DType::Bool ? DType::Bool : ew::kernel_dtype(odt);
+  // CUDA kernels take 16-bit floats as they are (computing in float32 inside);
+  // the CPU kernels compute in float32 arrays.
+  const DType kdt = dev.is_cuda() ? cdt : ew::kernel_dtype(cdt);
+  const DType kodt = odt == DType::Bool ? DType::Bool : dev.is_cuda() ? odt : ew::kernel_dtype(odt);
   // Inputs in the kernel dtype (a conversion pass only when dtypes are mixed).
   Array ca, cb;
   if (A.arr) ca = A.arr->to(kdt);
   if (B.arr) cb = B.arr->to(kdt);
   Operand ka = A.arr ? Operand(ca) : A, kb = B.arr ? Operand(cb) : B;
 
-  if (is_int_division(op) && !is_floating(kdt)) {
-    bool zero = kb.is_scalar() ? (kb.s.kind == Scalar::Float ? kb.s.d == 0 : kb.s.i == 0) : has_zero(cb.device().is_cpu() ? cb : cb.to(cpu_device()));
+  // Integer division by zero raises on the CPU. On CUDA a tensor divisor is not
+  // checked (that would copy it to the host and wait): the kernels return 0 there.
+  if (is_int_division(op) && !is_floating(kdt) && (kb.is_scalar() || dev.is_cpu())) {
+    bool zero = kb.is_scalar() ? (kb.s.kind == Scalar::Float ? kb.s.d == 0 : kb.s.i == 0) : has_zero(cb);
     EMBER_CHECK(!zero, Runtime, "[", name, "] ZeroDivisionError: integer division by zero");
   }
 
   if (dev.is_cuda()) {
-    // The CUDA kernels take already-broadcast inputs of the compute dtype.
-    auto expand = [&](const Operand& o) {
-      if (o.is_scalar()) return Array::full({}, o.s.kind == Scalar::Float ? o.s.d : static_cast<double>(o.s.i), kdt, dev).expand(shape);
-      return o.arr->expand(shape);
-    };
-    Array xa = expand(ka), xb = expand(kb);
-    if (!unit_alpha) {
-      Array scaled = Array::empty(shape, kdt, dev);
-      Array al = Array::full({}, alpha.kind == Scalar::Float ? alpha.d : static_cast<double>(alpha.i), kdt, dev).expand(shape);
-      cuda_kernels::ew_binary("mul")("mul", scaled, xb, al);
-      xb = scaled;
+    // The kernel broadcasts the arrays itself; a Python number and alpha go to it
+    // by value, in the compute type (float32 for 16-bit floats), op chosen by id.
+    EwBinaryArgs args;
+    const DType sdt = ew::kernel_dtype(kdt);
+    if (ka.is_scalar()) {
+      args.scalar_operand = 1;
+      ew::store_scalar(ka.s, sdt, args.scalar.bytes);
+    } else if (kb.is_scalar()) {
+      args.scalar_operand = 2;
+      ew::store_scalar(kb.s, sdt, args.scalar.bytes);
     }
-    Array res = (out && !via_tmp && out->dtype() == kodt && out->is_contiguous()) ? *out
-                                                                                 : Array::empty(shape, kodt, dev);
-    cuda_kernels::ew_binary(op_name(kop))(op_name(kop), res, xa, xb);
+    if (!unit_alpha) {
+      args.has_alpha = true;
+      ew::store_scalar(alpha, sdt, args.alpha.bytes);
+    }
+    Array res = (out && !via_tmp && out->dtype() == kodt) ? *out : Array::empty(shape, kodt, dev);
+    const Array none;
+    cuda_kernels::ew_binary(name)(static_cast<int>(kop), res, ka.arr ? *ka.arr : none, kb.arr ? *kb.arr : none,
+                                  args);
     return finish(res, odt, out);
   }
 
@@ -423,12 +431,11 @@ Array unary_impl(UOp op, const Array& a, const Array* out, const double* params)
     return a.clone();
   }
   if (a.device().is_cuda()) {
+    // 16-bit floats go to the kernel as they are (it computes in float32); op by id.
     EMBER_CHECK(!params, Runtime, "[", name, "] is not implemented on CUDA yet");
-    Array in = a.to(kdt);
-    Array res = (out && !via_tmp && out->dtype() == kodt && out->is_contiguous())
-                    ? *out
-                    : Array::empty(a.shape(), kodt, a.device());
-    cuda_kernels::ew_unary(name)(name, res, in);
+    Array in = a.to(cdt);
+    Array res = (out && !via_tmp && out->dtype() == odt) ? *out : Array::empty(a.shape(), odt, a.device());
+    cuda_kernels::ew_unary(name)(static_cast<int>(op), res, in);
     return finish(res, odt, out);
   }
   UnaryRunFn fn = unary_kernel(op, kdt);

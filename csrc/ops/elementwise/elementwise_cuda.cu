@@ -1,13 +1,65 @@
 // elementwise_cuda.cu — cuda_ops::unary and the argument checks shared with the
 // binary ops (elementwise_binary_cuda.cu). Kernels and op functors live in
-// elementwise_cuda_kernels.cuh; this file maps op names to functors.
-#include <cstring>
-
+// elementwise_cuda_kernels.cuh; this file maps op ids (UOp) to functors with a
+// switch (no name comparison per launch).
+#include "elementwise.h"
 #include "elementwise_cuda.h"
 #include "elementwise_cuda_kernels.cuh"
 
 namespace ember {
 namespace ew_cuda {
+
+// Op names for messages (op_name() lives in the CPU module; the X-macros give the same names).
+const char* uop_name(UOp op) {
+  static const char* names[] = {
+#define EMBER_X(n) #n,
+      EMBER_UNARY_OPS(EMBER_X)
+#undef EMBER_X
+  };
+  return names[static_cast<int>(op)];
+}
+const char* bop_name(BOp op) {
+  static const char* names[] = {
+#define EMBER_X(n) #n,
+      EMBER_BINARY_OPS(EMBER_X)
+#undef EMBER_X
+  };
+  return names[static_cast<int>(op)];
+}
+
+UnaryPlan plan_unary(const Array& out, const Array& in, int V) {
+  UnaryPlan p;
+  const int64_t n = out.numel();
+  p.ix = make_strided_index<2>(out.shape(), {&out, &in});
+  bool sc[2];
+  p.flat = p.ix.flat(sc) && !sc[0];
+  if (p.flat) {
+    p.in_scalar = sc[1];
+    p.vec = V > 1 && !sc[1] && n >= V && aligned_to(out.data_ptr(), out.itemsize() * V) &&
+            aligned_to(in.data_ptr(), in.itemsize() * V);
+  }
+  p.grid = cuda::grid_for(n, p.vec ? V : 1);
+  return p;
+}
+
+BinaryPlan plan_binary(const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args, int V) {
+  BinaryPlan p;
+  const int64_t n = out.numel();
+  const bool a_val = args.scalar_operand == 1, b_val = args.scalar_operand == 2;
+  // A value operand takes out's place in the index (never read through it).
+  p.ix = make_strided_index<3>(out.shape(), {&out, a_val ? &out : &a, b_val ? &out : &b});
+  bool sc[3];
+  p.flat = p.ix.flat(sc) && !sc[0];
+  if (p.flat) {
+    p.ka = a_val ? kVal : sc[1] ? kMem : kArr;
+    p.kb = b_val ? kVal : sc[2] ? kMem : kArr;
+    p.vec = V > 1 && n >= V && aligned_to(out.data_ptr(), out.itemsize() * V) &&
+            (p.ka != kArr || aligned_to(a.data_ptr(), a.itemsize() * V)) &&
+            (p.kb != kArr || aligned_to(b.data_ptr(), b.itemsize() * V));
+  }
+  p.grid = cuda::grid_for(n, p.vec ? V : 1);
+  return p;
+}
 
 void check_broadcast(const char* op, const Array& in, const Array& out) {
   bool ok = in.ndim() <= out.ndim();
@@ -38,8 +90,11 @@ void fail_dtypes(const char* op, const Array& out, const Array& a, const Array* 
 
 namespace cuda_ops {
 
-void unary(const char* op, const Array& out, const Array& in) {
+void unary(int op_id, const Array& out, const Array& in) {
   using namespace ew_cuda;
+  EMBER_CHECK(op_id >= 0 && op_id < static_cast<int>(UOp::count_), Value, "[ew_unary] bad op id ", op_id);
+  const UOp uop = static_cast<UOp>(op_id);
+  const char* op = uop_name(uop);
   EMBER_CHECK(out.defined() && in.defined(), Value, "[", op, "] undefined array");
   EMBER_CHECK(out.device().is_cuda(), Runtime, "[", op, "] CUDA kernel called with an output on ",
               out.device().str());
@@ -48,17 +103,20 @@ void unary(const char* op, const Array& out, const Array& in) {
   if (out.numel() == 0) return;
   cuda::DeviceGuard guard(out.device().index, op);
 #define EMBER_U(name, F) \
-  if (std::strcmp(op, name) == 0) return run_unary<F>(op, out, in);
-  EMBER_U("neg", NegF) EMBER_U("abs", AbsF) EMBER_U("exp", ExpF) EMBER_U("exp2", Exp2F)
-  EMBER_U("log", LogF) EMBER_U("log2", Log2F) EMBER_U("log10", Log10F) EMBER_U("log1p", Log1pF)
-  EMBER_U("expm1", Expm1F) EMBER_U("sqrt", SqrtF) EMBER_U("rsqrt", RsqrtF) EMBER_U("square", SquareF)
-  EMBER_U("reciprocal", ReciprocalF) EMBER_U("sin", SinF) EMBER_U("cos", CosF) EMBER_U("tan", TanF)
-  EMBER_U("asin", AsinF) EMBER_U("acos", AcosF) EMBER_U("atan", AtanF) EMBER_U("sinh", SinhF)
-  EMBER_U("cosh", CoshF) EMBER_U("tanh", TanhF) EMBER_U("sigmoid", SigmoidF) EMBER_U("relu", ReluF)
-  EMBER_U("erf", ErfF) EMBER_U("erfinv", ErfinvF) EMBER_U("sign", SignF) EMBER_U("floor", FloorF)
-  EMBER_U("ceil", CeilF) EMBER_U("round", RoundF) EMBER_U("trunc", TruncF) EMBER_U("frac", FracF)
-  EMBER_U("isnan", IsnanF) EMBER_U("isinf", IsinfF) EMBER_U("isfinite", IsfiniteF)
-  EMBER_U("logical_not", LogicalNotF) EMBER_U("bitwise_not", BitwiseNotF)
+  case UOp::name: return run_unary<F>(op, out, in);
+  switch (uop) {
+    EMBER_U(neg, NegF) EMBER_U(abs, AbsF) EMBER_U(exp, ExpF) EMBER_U(exp2, Exp2F)
+    EMBER_U(log, LogF) EMBER_U(log2, Log2F) EMBER_U(log10, Log10F) EMBER_U(log1p, Log1pF)
+    EMBER_U(expm1, Expm1F) EMBER_U(sqrt, SqrtF) EMBER_U(rsqrt, RsqrtF) EMBER_U(square, SquareF)
+    EMBER_U(reciprocal, ReciprocalF) EMBER_U(sin, SinF) EMBER_U(cos, CosF) EMBER_U(tan, TanF)
+    EMBER_U(asin, AsinF) EMBER_U(acos, AcosF) EMBER_U(atan, AtanF) EMBER_U(sinh, SinhF)
+    EMBER_U(cosh, CoshF) EMBER_U(tanh, TanhF) EMBER_U(sigmoid, SigmoidF) EMBER_U(relu, ReluF)
+    EMBER_U(erf, ErfF) EMBER_U(erfinv, ErfinvF) EMBER_U(sign, SignF) EMBER_U(floor, FloorF)
+    EMBER_U(ceil, CeilF) EMBER_U(round, RoundF) EMBER_U(trunc, TruncF) EMBER_U(frac, FracF)
+    EMBER_U(isnan, IsnanF) EMBER_U(isinf, IsinfF) EMBER_U(isfinite, IsfiniteF)
+    EMBER_U(logical_not, LogicalNotF) EMBER_U(bitwise_not, BitwiseNotF)
+    default: break;
+  }
 #undef EMBER_U
   EMBER_FAIL(Runtime, "[", op, "] not implemented on CUDA yet");
 }

@@ -3,17 +3,25 @@
 //
 // An op is a functor over the compute type C (float for half/bfloat16, else the
 // element type) with capability flags: kFloat (f32 f64 f16 bf16), kInt (u8 i32
-// i64), kBool, and kPred (the result is bool: out is a bool array).
+// i64), kBool, and kPred (the result is bool: out is a bool array). Each op is
+// instantiated only for the dtypes its flags name, with two kernels per dtype
+// (flat and strided).
 //
-// Launch: operands are described by one StridedIndex over out's shape. When out is
-// contiguous and every input is contiguous or a single broadcast value, the flat
-// kernel runs, with 16-byte vector loads/stores (float4-style) when the pointers
-// are aligned; else the strided kernel computes offsets per element.
+// Launch (grid-stride loops, 256 threads, on the current stream): operands are
+// described by one StridedIndex over out's shape. When out is contiguous and every
+// input is contiguous or a single value, the flat kernel runs, with 16-byte vector
+// loads/stores (float4-style) when the pointers are aligned; else the strided
+// kernel computes offsets per element (32-bit fast divmod when they fit). A single
+// value is either read once from memory (a stride-0 array) or passed by value (a
+// Python number, already in the compute type: no 0-d tensor, no fill launch).
+// add/sub take alpha by value too (a + alpha * b, like the CPU kernels).
 #pragma once
 #include <cstring>
 #include <type_traits>
 
 #include "core/cuda_utils.cuh"
+#include "elementwise.h"
+#include "elementwise_cuda.h"
 
 namespace ember {
 namespace ew_cuda {
@@ -180,6 +188,60 @@ struct LogicalNotF {
 };
 
 // ---- binary
+
+// Integer division that never misbehaves: b == 0 gives 0 (the CPU raises
+// ZeroDivisionError before its kernel runs; on CUDA that check would need a
+// device-to-host copy, so the quotient and remainder of a division by zero are 0),
+// and b == -1 is negation (INT_MIN / -1 overflows). As ew_math.h on the CPU.
+template <class C>
+__device__ __forceinline__ C idiv_trunc(C a, C b) {
+  if constexpr (std::is_signed<C>::value) {
+    if (b == C(-1)) return static_cast<C>(C(0) - static_cast<typename std::make_unsigned<C>::type>(a));
+  }
+  return b == C(0) ? C(0) : static_cast<C>(a / b);
+}
+template <class C>
+__device__ __forceinline__ C imod_trunc(C a, C b) {
+  if constexpr (std::is_signed<C>::value) {
+    if (b == C(-1)) return C(0);
+  }
+  return b == C(0) ? C(0) : static_cast<C>(a % b);
+}
+// Integer power by squaring; negative exponents give 1/a^|b| truncated (PyTorch).
+template <class C>
+__device__ __forceinline__ C ipow(C a, C b) {
+  if constexpr (std::is_signed<C>::value) {
+    if (b < 0) {
+      if (a == 1) return C(1);
+      if (a == -1) return (b & 1) ? C(-1) : C(1);
+      return C(0);
+    }
+  }
+  using U = typename std::make_unsigned<C>::type;
+  U r = 1, base = static_cast<U>(a), e = static_cast<U>(b);
+  while (e) {
+    if (e & 1) r = static_cast<U>(r * base);
+    base = static_cast<U>(base * base);
+    e >>= 1;
+  }
+  return static_cast<C>(r);
+}
+
+// Ops that take add/sub's alpha as a third operand (1 when not given).
+struct AlphaOp {};
+struct AddF : AlphaOp {
+  static constexpr bool kFloat = true, kInt = true, kBool = false, kPred = false;
+  template <class C> __device__ __forceinline__ C operator()(C a, C b, C alpha) const {
+    return static_cast<C>(a + alpha * b);
+  }
+};
+struct SubF : AlphaOp {
+  static constexpr bool kFloat = true, kInt = true, kBool = false, kPred = false;
+  template <class C> __device__ __forceinline__ C operator()(C a, C b, C alpha) const {
+    return static_cast<C>(a - alpha * b);
+  }
+};
+
 #define EMBER_BINARY(Name, F, I, B, P, R, expr)                                     \
   struct Name {                                                                     \
     EMBER_OP_FLAGS(F, I, B, P)                                                      \
@@ -187,14 +249,9 @@ struct LogicalNotF {
       return expr;                                                                  \
     }                                                                               \
   };
-EMBER_BINARY(AddF, true, true, false, false, C, static_cast<C>(a + b))
-EMBER_BINARY(SubF, true, true, false, false, C, static_cast<C>(a - b))
 EMBER_BINARY(MulF, true, true, false, false, C, static_cast<C>(a * b))
 EMBER_BINARY(DivF, true, false, false, false, C, a / b)
-EMBER_BINARY(DivTruncF, true, false, false, false, C, m_trunc(a / b))
-EMBER_BINARY(PowF, true, false, false, false, C, m_pow(a, b))
 EMBER_BINARY(Atan2F, true, false, false, false, C, m_atan2(a, b))
-EMBER_BINARY(FmodF, true, false, false, false, C, m_fmod(a, b))
 EMBER_BINARY(EqF, true, true, true, true, bool, a == b)
 EMBER_BINARY(NeF, true, true, true, true, bool, a != b)
 EMBER_BINARY(LtF, true, true, true, true, bool, a < b)
@@ -230,27 +287,67 @@ struct MinimumF {
     return a < b ? a : b;
   }
 };
-// Python's modulo: the result takes the divisor's sign.
-struct RemainderF {
-  EMBER_OP_FLAGS(true, false, false, false)
+struct DivTruncF {
+  EMBER_OP_FLAGS(true, true, false, false)
   template <class C> __device__ __forceinline__ C operator()(C a, C b) const {
-    C mod = m_fmod(a, b);
-    if (mod != C(0) && ((b < C(0)) != (mod < C(0)))) mod += b;
-    return mod;
+    if constexpr (std::is_floating_point<C>::value) return m_trunc(a / b);
+    else return idiv_trunc(a, b);
   }
 };
-// PyTorch's div_floor_floating: floor(a / b) computed from fmod so it is exact.
-struct FloorDivideF {
-  EMBER_OP_FLAGS(true, false, false, false)
+struct FmodF {
+  EMBER_OP_FLAGS(true, true, false, false)
   template <class C> __device__ __forceinline__ C operator()(C a, C b) const {
-    if (b == C(0)) return a / b;
-    C mod = m_fmod(a, b);
-    C div = (a - mod) / b;
-    if (mod != C(0) && ((b < C(0)) != (mod < C(0)))) div -= C(1);
-    if (div == C(0)) return m_copysign(C(0), a / b);
-    C fl = m_floor(div);
-    if (div - fl > C(0.5)) fl += C(1);
-    return fl;
+    if constexpr (std::is_floating_point<C>::value) return m_fmod(a, b);
+    else return imod_trunc(a, b);
+  }
+};
+struct PowF {
+  EMBER_OP_FLAGS(true, true, false, false)
+  template <class C> __device__ __forceinline__ C operator()(C a, C b) const {
+    if constexpr (std::is_floating_point<C>::value) return m_pow(a, b);
+    else return ipow(a, b);
+  }
+};
+// Python's modulo: the result takes the divisor's sign.
+struct RemainderF {
+  EMBER_OP_FLAGS(true, true, false, false)
+  template <class C> __device__ __forceinline__ C operator()(C a, C b) const {
+    if constexpr (std::is_floating_point<C>::value) {
+      C mod = m_fmod(a, b);
+      if (mod != C(0) && ((b < C(0)) != (mod < C(0)))) mod += b;
+      return mod;
+    } else {
+      C r = imod_trunc(a, b);
+      if constexpr (std::is_signed<C>::value) {
+        if (r != 0 && ((r < 0) != (b < 0))) r = static_cast<C>(r + b);
+      }
+      return r;
+    }
+  }
+};
+// Floats: PyTorch's div_floor_floating, floor(a / b) computed from fmod so it is
+// exact. Integers: the truncated quotient, one less when the signs differ and
+// there is a remainder.
+struct FloorDivideF {
+  EMBER_OP_FLAGS(true, true, false, false)
+  template <class C> __device__ __forceinline__ C operator()(C a, C b) const {
+    if constexpr (!std::is_floating_point<C>::value) {
+      C q = idiv_trunc(a, b);
+      if constexpr (std::is_signed<C>::value) {
+        const C r = imod_trunc(a, b);
+        if (r != 0 && ((r < 0) != (b < 0))) q = static_cast<C>(q - 1);
+      }
+      return q;
+    } else {
+      if (b == C(0)) return a / b;
+      C mod = m_fmod(a, b);
+      C div = (a - mod) / b;
+      if (mod != C(0) && ((b < C(0)) != (mod < C(0)))) div -= C(1);
+      if (div == C(0)) return m_copysign(C(0), a / b);
+      C fl = m_floor(div);
+      if (div - fl > C(0.5)) fl += C(1);
+      return fl;
+    }
   }
 };
 #undef EMBER_OP_FLAGS
@@ -259,21 +356,40 @@ struct FloorDivideF {
 
 template <class Op, class T>
 using out_t = typename std::conditional<Op::kPred, bool, T>::type;
+template <class T>
+using comp_t = typename DevCvt<T>::C;  // float for half/bfloat16, else T
+
+// Elements per vector access of the flat kernels: 16 bytes, at most 8 elements (so
+// 1-byte types do not inline an op 16 times), and 1 (no vector path at all) for the
+// integer division ops, whose cost is the division, not the memory access.
+template <class Op>
+struct int_division_op : std::false_type {};
+template <> struct int_division_op<DivTruncF> : std::true_type {};
+template <> struct int_division_op<FloorDivideF> : std::true_type {};
+template <> struct int_division_op<RemainderF> : std::true_type {};
+template <> struct int_division_op<FmodF> : std::true_type {};
+template <> struct int_division_op<PowF> : std::true_type {};
+template <class Op, class T>
+constexpr int ew_vec_width() {
+  if (int_division_op<Op>::value && !std::is_floating_point<typename DevCvt<T>::C>::value) return 1;
+  return vec_width<T>() > 8 ? 8 : vec_width<T>();
+}
 
 template <class Op, class T, class O>
 __device__ __forceinline__ O apply1(const Op& op, T x) {
   return DevCvt<O>::store(op(DevCvt<T>::load(x)));
 }
-template <class Op, class T, class O>
-__device__ __forceinline__ O apply2(const Op& op, T a, T b) {
-  return DevCvt<O>::store(op(DevCvt<T>::load(a), DevCvt<T>::load(b)));
+template <class Op, class O, class C>
+__device__ __forceinline__ O apply2(const Op& op, C a, C b, C alpha) {
+  if constexpr (std::is_base_of<AlphaOp, Op>::value) return DevCvt<O>::store(op(a, b, alpha));
+  else return DevCvt<O>::store(op(a, b));
 }
 
 // out contiguous; in contiguous or (in_scalar) one value. vec: pointers are
-// aligned for V-element vector accesses.
+// aligned for V-element vector accesses. out may be in (in-place).
 template <class Op, class T, class O>
 __global__ void unary_flat(O* out, const T* in, int64_t n, bool in_scalar, bool vec, Op op) {
-  constexpr int V = vec_width<T>();
+  constexpr int V = ew_vec_width<Op, T>();
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (in_scalar) {
@@ -282,7 +398,7 @@ __global__ void unary_flat(O* out, const T* in, int64_t n, bool in_scalar, bool 
     return;
   }
   int64_t done = 0;
-  if (vec) {
+  if (V > 1 && vec) {
     using VT = AlignedVec<T, V>;
     using VO = AlignedVec<O, V>;
     const int64_t nv = n / V;
@@ -308,55 +424,83 @@ __global__ void unary_strided(O* out, const T* in, int64_t n, StridedIndex<2> ix
   }
 }
 
+// How a binary operand of the flat kernel is read.
+enum : int {
+  kArr = 0,  // contiguous array: element i
+  kMem = 1,  // one value read from memory once (a stride-0 array, e.g. a 0-d tensor)
+  kVal = 2,  // one value passed by value (a Python number)
+};
+
+// out contiguous. va/vb: the kVal values (compute type). vec: every kArr operand
+// and out aligned for V-element vector accesses. out may be a or b (in-place).
 template <class Op, class T, class O>
-__global__ void binary_flat(O* out, const T* a, const T* b, int64_t n, bool a_scalar, bool b_scalar, bool vec,
-                            Op op) {
-  constexpr int V = vec_width<T>();
+__global__ void binary_flat(O* out, const T* a, const T* b, int64_t n, int ka, int kb, comp_t<T> va, comp_t<T> vb,
+                            comp_t<T> alpha, bool vec, Op op) {
+  using C = comp_t<T>;
+  constexpr int V = ew_vec_width<Op, T>();
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   const int64_t tid = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  const T a0 = a[0], b0 = b[0];  // n >= 1: element 0 always exists
+  if (ka == kMem) va = DevCvt<T>::load(a[0]);  // n >= 1: element 0 exists
+  if (kb == kMem) vb = DevCvt<T>::load(b[0]);
+  const bool a_arr = ka == kArr, b_arr = kb == kArr;
   int64_t done = 0;
-  if (vec) {
+  if (V > 1 && vec) {
     using VT = AlignedVec<T, V>;
     using VO = AlignedVec<O, V>;
     const int64_t nv = n / V;
     for (int64_t i = tid; i < nv; i += step) {
-      VT x, y;
-      if (!a_scalar) {
-        x = reinterpret_cast<const VT*>(a)[i];
+      C x[V], y[V];
+      if (a_arr) {
+        const VT t = reinterpret_cast<const VT*>(a)[i];
+#pragma unroll
+        for (int j = 0; j < V; ++j) x[j] = DevCvt<T>::load(t.v[j]);
       } else {
 #pragma unroll
-        for (int j = 0; j < V; ++j) x.v[j] = a0;
+        for (int j = 0; j < V; ++j) x[j] = va;
       }
-      if (!b_scalar) {
-        y = reinterpret_cast<const VT*>(b)[i];
+      if (b_arr) {
+        const VT t = reinterpret_cast<const VT*>(b)[i];
+#pragma unroll
+        for (int j = 0; j < V; ++j) y[j] = DevCvt<T>::load(t.v[j]);
       } else {
 #pragma unroll
-        for (int j = 0; j < V; ++j) y.v[j] = b0;
+        for (int j = 0; j < V; ++j) y[j] = vb;
       }
       VO z;
 #pragma unroll
-      for (int j = 0; j < V; ++j) z.v[j] = apply2<Op, T, O>(op, x.v[j], y.v[j]);
+      for (int j = 0; j < V; ++j) z.v[j] = apply2<Op, O, C>(op, x[j], y[j], alpha);
       reinterpret_cast<VO*>(out)[i] = z;
     }
     done = nv * V;
   }
-  for (int64_t i = done + tid; i < n; i += step)
-    out[i] = apply2<Op, T, O>(op, a_scalar ? a0 : a[i], b_scalar ? b0 : b[i]);
+  for (int64_t i = done + tid; i < n; i += step) {
+    const C x = a_arr ? DevCvt<T>::load(a[i]) : va;
+    const C y = b_arr ? DevCvt<T>::load(b[i]) : vb;
+    out[i] = apply2<Op, O, C>(op, x, y, alpha);
+  }
 }
 
+// Any strides. a_val / b_val: that operand is the value va / vb (its pointer is
+// not read; its index column is a placeholder).
 template <class Op, class T, class O>
-__global__ void binary_strided(O* out, const T* a, const T* b, int64_t n, StridedIndex<3> ix, Op op) {
+__global__ void binary_strided(O* out, const T* a, const T* b, int64_t n, StridedIndex<3> ix, bool a_val,
+                               bool b_val, comp_t<T> va, comp_t<T> vb, comp_t<T> alpha, Op op) {
+  using C = comp_t<T>;
   const int64_t step = static_cast<int64_t>(gridDim.x) * blockDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += step) {
     int64_t off[3];
     ix.offsets(i, off);
-    out[off[0]] = apply2<Op, T, O>(op, a[off[1]], b[off[2]]);
+    const C x = a_val ? va : DevCvt<T>::load(a[off[1]]);
+    const C y = b_val ? vb : DevCvt<T>::load(b[off[2]]);
+    out[off[0]] = apply2<Op, O, C>(op, x, y, alpha);
   }
 }
 
 // ---------------------------------------------------------------- host side
 
+// Op names for messages (elementwise_cuda.cu).
+const char* uop_name(UOp op);
+const char* bop_name(BOp op);
 // Checks that `in` broadcasts to out's shape (right-aligned).
 void check_broadcast(const char* op, const Array& in, const Array& out);
 // Same CUDA device for all (message names both devices).
@@ -364,45 +508,67 @@ void check_same_device(const char* op, const Array& out, const Array& in);
 [[noreturn]] void fail_dtype(const char* op, DType dt);
 [[noreturn]] void fail_dtypes(const char* op, const Array& out, const Array& a, const Array* b, bool pred);
 
+template <class C>
+C from_bytes(const EwScalar& s) {
+  C v;
+  std::memcpy(&v, s.bytes, sizeof(C));
+  return v;
+}
+
+// The launch decisions that do not depend on the op (elementwise_cuda.cu), so each
+// (op, dtype) instantiation adds only its two kernels and a few host instructions.
+struct UnaryPlan {
+  StridedIndex<2> ix;
+  bool flat = false;       // out contiguous, in contiguous or one value
+  bool in_scalar = false;  // (flat) in is one value read from memory
+  bool vec = false;        // (flat) vector accesses
+  unsigned grid = 1;
+};
+UnaryPlan plan_unary(const Array& out, const Array& in, int vec_width);
+struct BinaryPlan {
+  StridedIndex<3> ix;
+  bool flat = false;
+  int ka = kArr, kb = kArr;  // (flat) how a and b are read
+  bool vec = false;
+  unsigned grid = 1;
+};
+BinaryPlan plan_binary(const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args, int vec_width);
+
 template <class Op, class T>
 void launch_unary(const Array& out, const Array& in, const char* name) {
   using O = out_t<Op, T>;
-  const int64_t n = out.numel();
-  StridedIndex<2> ix = make_strided_index<2>(out.shape(), {&out, &in});
-  bool sc[2];
-  if (ix.flat(sc) && !sc[0]) {
-    constexpr int V = vec_width<T>();
-    const bool vec = !sc[1] && n >= V && aligned_to(out.data_ptr(), sizeof(O) * V) &&
-                     aligned_to(in.data_ptr(), sizeof(T) * V);
-    unary_flat<Op, T, O><<<cuda::grid_for(n, vec ? V : 1), cuda::kThreads>>>(
-        out.data<O>(), in.data<T>(), n, sc[1], vec, Op{});
-  } else {
-    unary_strided<Op, T, O><<<cuda::grid_for(n), cuda::kThreads>>>(out.data<O>(), in.data<T>(), n, ix, Op{});
-  }
+  const UnaryPlan p = plan_unary(out, in, ew_vec_width<Op, T>());
+  cudaStream_t stream = cuda::current_stream();
+  if (p.flat)
+    unary_flat<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), in.data<T>(), out.numel(),
+                                                                 p.in_scalar, p.vec, Op{});
+  else
+    unary_strided<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), in.data<T>(), out.numel(), p.ix,
+                                                                    Op{});
   cuda::check_launch(name);
 }
 
 template <class Op, class T>
-void launch_binary(const Array& out, const Array& a, const Array& b, const char* name) {
+void launch_binary(const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args, const char* name) {
   using O = out_t<Op, T>;
-  const int64_t n = out.numel();
-  StridedIndex<3> ix = make_strided_index<3>(out.shape(), {&out, &a, &b});
-  bool sc[3];
-  if (ix.flat(sc) && !sc[0]) {
-    constexpr int V = vec_width<T>();
-    const bool vec = n >= V && aligned_to(out.data_ptr(), sizeof(O) * V) &&
-                     (sc[1] || aligned_to(a.data_ptr(), sizeof(T) * V)) &&
-                     (sc[2] || aligned_to(b.data_ptr(), sizeof(T) * V));
-    binary_flat<Op, T, O><<<cuda::grid_for(n, vec ? V : 1), cuda::kThreads>>>(
-        out.data<O>(), a.data<T>(), b.data<T>(), n, sc[1], sc[2], vec, Op{});
-  } else {
-    binary_strided<Op, T, O><<<cuda::grid_for(n), cuda::kThreads>>>(out.data<O>(), a.data<T>(), b.data<T>(), n,
-                                                                     ix, Op{});
-  }
+  using C = comp_t<T>;
+  const bool a_val = args.scalar_operand == 1, b_val = args.scalar_operand == 2;
+  const C sv = a_val || b_val ? from_bytes<C>(args.scalar) : C(0);
+  const C alpha = args.has_alpha ? from_bytes<C>(args.alpha) : C(1);
+  const BinaryPlan p = plan_binary(out, a, b, args, ew_vec_width<Op, T>());
+  const T* pa = a_val ? nullptr : a.data<T>();
+  const T* pb = b_val ? nullptr : b.data<T>();
+  cudaStream_t stream = cuda::current_stream();
+  if (p.flat)
+    binary_flat<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), pa, pb, out.numel(), p.ka, p.kb, sv,
+                                                                  sv, alpha, p.vec, Op{});
+  else
+    binary_strided<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), pa, pb, out.numel(), p.ix, a_val,
+                                                                     b_val, sv, sv, alpha, Op{});
   cuda::check_launch(name);
 }
 
-// Runs F<scalar_t>() for the dtypes Op supports; other dtypes raise.
+// Runs f(scalar_t{}) for the dtypes Op supports; other dtypes raise.
 template <class Op, class F>
 void dispatch_op(DType dt, const char* name, F&& f) {
   switch (dt) {
@@ -426,10 +592,13 @@ void run_unary(const char* name, const Array& out, const Array& in) {
 }
 
 template <class Op>
-void run_binary(const char* name, const Array& out, const Array& a, const Array& b) {
-  const DType want = Op::kPred ? DType::Bool : a.dtype();
-  if (a.dtype() != b.dtype() || out.dtype() != want) fail_dtypes(name, out, a, &b, Op::kPred);
-  dispatch_op<Op>(a.dtype(), name, [&](auto tag) { launch_binary<Op, decltype(tag)>(out, a, b, name); });
+void run_binary(const char* name, const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args) {
+  const bool a_val = args.scalar_operand == 1, b_val = args.scalar_operand == 2;
+  const DType dt = a_val ? b.dtype() : a.dtype();  // the dtype of the array operand(s)
+  const DType want = Op::kPred ? DType::Bool : dt;
+  if ((!a_val && !b_val && a.dtype() != b.dtype()) || out.dtype() != want)
+    fail_dtypes(name, out, a_val ? b : a, a_val || b_val ? nullptr : &b, Op::kPred);
+  dispatch_op<Op>(dt, name, [&](auto tag) { launch_binary<Op, decltype(tag)>(out, a, b, args, name); });
 }
 
 }  // namespace ew_cuda

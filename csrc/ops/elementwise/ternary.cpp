@@ -4,12 +4,14 @@
 // where only moves bytes, so its kernel is chosen by itemsize, not dtype. lerp
 // uses PyTorch's two-sided formula (exact at weight 0 and 1). Scalar operands
 // (where's a/b, lerp's weight) are stride-0 operands pointing at a stack buffer.
-// On CUDA, lerp/addcmul/addcdiv are composed from the binary CUDA kernels.
+// On CUDA, lerp/addcmul/addcdiv are composed from the binary CUDA kernels, and
+// where runs shape_cuda.cu's kernel (scalars passed by value).
 #include <cstring>
 
 #include "core/overlap.h"
 #include "core/strided_loop.h"
 #include "elementwise.h"
+#include "ops/shape/shape_cuda.h"
 
 namespace ember {
 namespace {
@@ -174,7 +176,15 @@ Array where(const Array& cond, const Operand& A, const Operand& B, const Array* 
   DType rt = result_type(ab, 2);
   Shape shape = broadcast3("where", ops);
   if (out) ew::check_out("where", *out, shape, rt, dev);
-  EMBER_CHECK(dev.is_cpu(), Runtime, "[where] is not implemented on CUDA yet");
+  if (dev.is_cuda()) {  // shape_cuda.cu: scalars go to the kernel by value
+    Array ca, cb;
+    uint64_t abits = 0, bbits = 0;
+    if (A.arr) ca = A.arr->to(rt); else ew::store_scalar(A.s, rt, &abits);
+    if (B.arr) cb = B.arr->to(rt); else ew::store_scalar(B.s, rt, &bbits);
+    Array res = (out && !via_tmp && out->dtype() == rt) ? *out : Array::empty(shape, rt, dev);
+    cuda_kernels::shape_where("where")(res, cond, A.arr ? &ca : nullptr, B.arr ? &cb : nullptr, abits, bbits);
+    return finish(res, rt, out);
+  }
   Array ca, cb;
   alignas(8) char abuf[8], bbuf[8];
   if (A.arr) ca = A.arr->to(rt); else ew::store_scalar(A.s, rt, abuf);

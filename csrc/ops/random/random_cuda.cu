@@ -5,7 +5,7 @@
 // the same numbers on both backends (uniform, integer and Bernoulli samples bit
 // for bit; Box-Muller and the inversions up to the last ulp of the device's
 // libm). randperm and multinomial run their sequential parts on the CPU (see
-// random.cpp).
+// random.cpp). Every launch goes to the current stream.
 #include <type_traits>
 
 #include "core/cuda_utils.cuh"
@@ -37,7 +37,7 @@ void run(const Array& out, const F& f, uint64_t seed, uint64_t offset, const cha
   const int64_t nb = (n + P - 1) / P;
   if (nb == 0) return;
   cuda::DeviceGuard guard(out.device().index, op);
-  fill_kernel<T, F><<<cuda::grid_for(nb), cuda::kThreads>>>(out.data<T>(), n, nb, f, seed, offset);
+  fill_kernel<T, F><<<cuda::grid_for(nb), cuda::kThreads, 0, cuda::current_stream()>>>(out.data<T>(), n, nb, f, seed, offset);
   cuda::check_launch(op);
 }
 
@@ -91,8 +91,10 @@ bool probs_in_unit_interval_cuda(const Array& p) {
   const int dev = p.device().index;
   Array flag = Array::zeros({1}, DType::Int32, p.device());
   cuda::DeviceGuard guard(dev, "bernoulli");
-  unit_interval_kernel<<<cuda::grid_for(p.numel()), cuda::kThreads>>>(p.data<double>(), p.numel(), flag.data<int>());
+  unit_interval_kernel<<<cuda::grid_for(p.numel()), cuda::kThreads, 0, cuda::current_stream()>>>(p.data<double>(), p.numel(), flag.data<int>());
   cuda::check_launch("bernoulli");
+  // A host copy (and wait) by design: bernoulli raises on probabilities outside
+  // [0, 1] like torch's CPU path, so the answer must reach the host.
   int bad = 0;
   cuda::copy_d2h(&bad, flag.data_ptr(), sizeof(int), dev);
   return bad == 0;

@@ -137,6 +137,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             a = a.clone()
     if device is not None:
         a = a.to_device(*as_device(device))
+    if pin_memory and a.device_type == 0:
+        a = _C.cuda.pin_memory(a)  # page-locked host memory (needs a CUDA device)
     return _finish(_wrap(a), requires_grad)
 
 
@@ -291,19 +293,20 @@ def _legacy_new(cls, args, kwargs):
 
 class _ToCopy(Function):
     @staticmethod
-    def forward(ctx, x, dt, dev):
+    def forward(ctx, x, dt, dev, non_blocking=False):
         ctx.src = (x._a.dtype, x._a.device_type, x._a.device_index)
         a = x._a
         if dt is not None and a.dtype != dt:
             a = a.to_dtype(dt)
         if dev is not None and (a.device_type, a.device_index) != dev:
-            a = a.to_device(*dev)
+            # non_blocking: asynchronous from pinned host memory (see Tensor.pin_memory)
+            a = _C.cuda.to_device(a, dev[0], dev[1], True) if non_blocking else a.to_device(*dev)
         return _wrap(a)
 
     @staticmethod
     def backward(ctx, g):
         dt, dtype_, di = ctx.src
-        return _ToCopy.apply(g, dt, (dtype_, di)), None, None
+        return _ToCopy.apply(g, dt, (dtype_, di)), None, None, None
 
 
 def _parse_to(args, kwargs):
@@ -336,7 +339,7 @@ def to(self, *args, **kwargs):
     same_dev = cdev is None or cdev == (self._a.device_type, self._a.device_index)
     if same_dt and same_dev:
         return self.clone() if copy else self
-    return _ToCopy.apply(self, cdt, cdev)
+    return _ToCopy.apply(self, cdt, cdev, bool(kwargs.get("non_blocking", False)))
 
 
 def _cast(dt):
@@ -351,14 +354,16 @@ def cpu(self, memory_format=None):
 
 
 def cuda(self, device=None, non_blocking=False, memory_format=None):
-    if isinstance(device, int) or device is None:
-        device = _device_cls("cuda", device or 0)
-    return to(self, device)
+    if device is None:  # the current device, like torch
+        device = _C.cuda.current_device() if _C.cuda.device_count() > 0 else 0
+    if isinstance(device, int):
+        device = _device_cls("cuda", device)
+    return to(self, device, non_blocking=non_blocking)
 
 
 def type_(self, dtype=None, non_blocking=False, **kwargs):
-    if dtype is None:
-        return "ember." + {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+    if dtype is None:  # torch: 'torch.cuda.FloatTensor' for a CUDA tensor
+        return ("ember.cuda." if self._a.device_type == 1 else "ember.") + {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
                            "int32": "IntTensor", "bool": "BoolTensor", "float16": "HalfTensor",
                            "bfloat16": "BFloat16Tensor", "uint8": "ByteTensor"}[self.dtype.name]
     return to(self, as_dtype(dtype, "type"))
@@ -411,7 +416,10 @@ def copy_(self, src, non_blocking=False):
         _check_inplace_inference(self)
     if needs_grad(self, src):
         return _Copy.apply(self, src)
-    self._a.copy_(src._a)
+    if non_blocking:
+        _C.cuda.copy_(self._a, src._a, True)
+    else:
+        self._a.copy_(src._a)
     return self
 
 
