@@ -11,5 +11,10 @@ void bind_gemm(py::module_& m) {
   m.def("addmm", &addmm, py::arg("input"), py::arg("a"), py::arg("b"), py::arg("beta") = 1.0,
         py::arg("alpha") = 1.0, release_gil());
   m.def("linear", &linear, py::arg("x"), py::arg("w"), py::arg("bias") = std::nullopt, release_gil());
+  // ember.backends.cuda.matmul.allow_tf32 / ember.backends.cudnn.allow_tf32
+  m.def("_get_cuda_matmul_allow_tf32", &cuda_matmul_allow_tf32);
+  m.def("_set_cuda_matmul_allow_tf32", &set_cuda_matmul_allow_tf32, py::arg("on"));
+  m.def("_get_cuda_conv_allow_tf32", &cuda_conv_allow_tf32);
+  m.def("_set_cuda_conv_allow_tf32", &set_cuda_conv_allow_tf32, py::arg("on"));
 }
 }  // namespace ember

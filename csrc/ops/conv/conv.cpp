@@ -16,7 +16,9 @@
 
 #include "core/checked.h"
 #include "core/cpu_features.h"
+#include "ops/conv/conv_cuda.h"
 #include "ops/conv/conv_kernels.h"
+#include "ops/linalg/matmul.h"
 
 namespace ember {
 namespace {
@@ -47,12 +49,13 @@ std::string list_str(const IntList& v) {
 
 void check_tensor(const Array& a, const std::string& op, const char* what) {
   EMBER_CHECK(a.defined(), Value, "[", op, "] ", what, " is undefined");
-  EMBER_CHECK(a.device().is_cpu(), Runtime, "[", op, "] no CUDA kernel yet: ", what, " is on ", a.device().str());
   EMBER_CHECK(is_floating(a.dtype()), Type, "[", op, "] expected a floating point ", what, ", got ",
               dtype_name(a.dtype()));
 }
 
 void check_same_dtype(const Array& a, const Array& b, const std::string& op, const char* wa, const char* wb) {
+  EMBER_CHECK(a.device() == b.device(), Runtime, "[", op, "] expected all tensors on the same device, got ",
+              a.device().str(), " and ", b.device().str(), " (", wa, " and ", wb, ")");
   EMBER_CHECK(a.dtype() == b.dtype(), Runtime, "[", op, "] expected ", wa, " and ", wb, " of one dtype, got ",
               dtype_name(a.dtype()), " ", wa, " and ", dtype_name(b.dtype()), " ", wb);
 }
@@ -291,6 +294,12 @@ Array conv_forward(const Array& x, const Array& w, const std::optional<Array>& b
               nsp == 2 ? "(out_channels, in_channels/groups, kH, kW)" : "(out_channels, in_channels/groups, kW)");
   check_bias(bias, x, w.shape()[0], op);
   const Geom g = conv_geom(x.shape(), w.shape(), stride, padding, dilation, groups, op);
+  if (x.device().is_cuda()) {  // implicit GEMM in the input's dtype (conv_cuda.cu)
+    Array xc = x.contiguous(), wc = w.contiguous(), bc = bias ? bias->contiguous() : Array();
+    Array y = Array::empty(out_shape(g, nsp == 1), x.dtype(), x.device(), op.c_str());
+    cuda_kernels::conv2d_forward(op.c_str())(y, xc, wc, bias ? &bc : nullptr, g, cuda_conv_allow_tf32());
+    return y;
+  }
   const DType cd = compute_dtype(x.dtype());
   check_window_scratch(g, cd, op);
   Array xc = prep(x, cd), wc = prep(w, cd), bc = bias ? prep(*bias, cd) : Array();
@@ -318,6 +327,12 @@ Array conv_backward_input(const Array& gy, const Array& w, const IntList& input_
   const Shape ys = out_shape(g, nsp == 1);
   EMBER_CHECK(gy.shape() == ys, Runtime, "[", op, "] expected grad_output of shape ", shape_str(ys), ", got ",
               shape_str(gy.shape()));
+  if (gy.device().is_cuda()) {
+    Array gc = gy.contiguous(), wc = w.contiguous();
+    Array gx = Array::empty(Shape(input_shape.begin(), input_shape.end()), gy.dtype(), gy.device(), op.c_str());
+    cuda_kernels::conv2d_backward_input(op.c_str())(gx, gc, wc, nullptr, g, cuda_conv_allow_tf32());
+    return gx;
+  }
   const DType cd = compute_dtype(gy.dtype());
   check_window_scratch(g, cd, op);
   Array gc = prep(gy, cd), wc = prep(w, cd);
@@ -349,6 +364,16 @@ std::vector<Array> conv_backward_weight(const Array& gy, const Array& x, const I
   const Shape ys = out_shape(g, nsp == 1);
   EMBER_CHECK(gy.shape() == ys, Runtime, "[", op, "] expected grad_output of shape ", shape_str(ys), ", got ",
               shape_str(gy.shape()));
+  if (x.device().is_cuda()) {
+    Array gc = gy.contiguous(), xc = x.contiguous();
+    Array gw = Array::empty(ws, x.dtype(), x.device(), op.c_str());
+    Array gb = bias_grad ? Array::empty({g.O}, x.dtype(), x.device(), op.c_str()) : Array();
+    cuda_kernels::conv2d_backward_weight(op.c_str())(gw, bias_grad ? &gb : nullptr, gc, xc, g,
+                                                     cuda_conv_allow_tf32());
+    std::vector<Array> out{gw};
+    if (bias_grad) out.push_back(gb);
+    return out;
+  }
   const DType cd = compute_dtype(x.dtype());
   check_window_scratch(g, cd, op);
   Array gc = prep(gy, cd), xc = prep(x, cd);
@@ -408,6 +433,11 @@ Array conv_transpose_forward(const Array& x, const Array& w, const std::optional
   Array y = Array::empty(ys, x.dtype(), x.device(), op.c_str());
   if (y.numel() == 0) return y;  // PyTorch allows an empty output (size 0)
   Geom g = make_geom(ys, ws, stride, pad2, dilation, groups);
+  if (x.device().is_cuda()) {  // the input-gradient kernel of the matching convolution, + bias
+    Array xc = x.contiguous(), wc = w.contiguous(), bc = bias ? bias->contiguous() : Array();
+    cuda_kernels::conv2d_backward_input(op.c_str())(y, xc, wc, bias ? &bc : nullptr, g, cuda_conv_allow_tf32());
+    return y;
+  }
   const DType cd = compute_dtype(x.dtype());
   check_window_scratch(g, cd, op);
   Array xc = prep(x, cd), wc = prep(w, cd), bc = bias ? prep(*bias, cd) : Array();

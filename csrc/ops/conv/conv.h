@@ -1,5 +1,7 @@
 // conv.h — 1-D and 2-D convolutions and transposed convolutions (forward and the
-// two backward products), CPU, float32/float64 (float16/bfloat16 computed in float32).
+// two backward products). CPU: float32/float64 (float16/bfloat16 computed in float32).
+// CUDA: implicit GEMMs in the tensors' own dtype (conv_cuda.cu; float32 on TF32 tensor
+// cores while ember.backends.cudnn.allow_tf32 is set).
 //
 // Shapes follow PyTorch: x (N, C, [H,] W), weight (O, C/groups, [KH,] KW) for a
 // convolution and (C_in, C_out/groups, [KH,] KW) for a transposed one. The number of

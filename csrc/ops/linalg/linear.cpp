@@ -1,7 +1,8 @@
 // linear.cpp — addmm and linear: the additive term is broadcast into the output,
 // then one GEMM call accumulates alpha * A @ B onto it (beta = 1 in the micro-kernel's
 // store), which saves the separate bias-add pass over the output. The weight of
-// linear is read transposed through strides, never copied.
+// linear is read transposed through strides, never copied. On CUDA the bias of linear
+// is added in the GEMM's epilogue instead (gemm_cuda_2d).
 #include "linear.h"
 
 #include "matmul.h"
@@ -58,8 +59,16 @@ Array linear(const Array& x, const Array& w, const std::optional<Array>& bias) {
     check_operand(*bias, x, "linear", "bias");
     EMBER_CHECK(bias->ndim() <= 1 && bias->numel() == N, Runtime, "[linear] expected a bias of shape (", N,
                 ",), got ", shape_str(bias->shape()));
-    filled = fill_additive(out2, bias->reshape({N}), 1.0, "linear");
   }
+  if (x.device().is_cuda()) {
+    // The bias is added in the GEMM's store (no separate pass over the output).
+    EMBER_CHECK(is_floating(x.dtype()), Type, "[linear] expected a floating point input, got ",
+                dtype_name(x.dtype()));
+    Array b1 = bias ? bias->reshape({N}) : Array();
+    gemm_cuda_2d(out2, x.reshape({M, K}), w.transpose(0, 1), bias ? &b1 : nullptr, 1.0, 0.0, "linear");
+    return out2.reshape(oshape);
+  }
+  if (bias) filled = fill_additive(out2, bias->reshape({N}), 1.0, "linear");
   mm_out(out2, x.reshape({M, K}), w.transpose(0, 1), 1.0, filled ? 1.0 : 0.0);
   return out2.reshape(oshape);
 }

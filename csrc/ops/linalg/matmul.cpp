@@ -5,11 +5,16 @@
 // dtypes use a plain triple loop (PyTorch supports them; they are not a fast path).
 // Batch dims are broadcast with 0 strides; when an operand's batch dims cannot be
 // walked with one stride it is made contiguous first, so every batch is one call
-// of gemm::*_batched.
+// of gemm::*_batched. CUDA arrays go to the tile GEMM of ops/gemm/gemm_cuda.cu (one
+// launch per call, all batches; every dtype in its own precision, float32 on TF32
+// tensor cores while ember.backends.cuda.matmul.allow_tf32 is set).
 #include "matmul.h"
+
+#include <atomic>
 
 #include "core/parallel.h"
 #include "ops/gemm/gemm.h"
+#include "ops/gemm/gemm_cuda.h"
 
 namespace ember {
 namespace {
@@ -20,8 +25,19 @@ void check_inputs(const Array& a, const Array& b, const char* op) {
   EMBER_CHECK(a.dtype() == b.dtype(), Runtime, "[", op, "] expected both operands to have the same dtype, got ",
               dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
   EMBER_CHECK(a.dtype() != DType::Bool, Type, "[", op, "] bool operands are not supported");
-  EMBER_CHECK(a.device().is_cpu(), Runtime, "[", op, "] CUDA matmul is not in this build yet (", a.device().str(),
-              ")");
+}
+
+std::atomic<bool> g_matmul_tf32{false};
+std::atomic<bool> g_conv_tf32{true};
+
+// The CUDA GEMM reads each operand along a unit stride in one of its two matrix dims
+// (row-major or transposed); any other layout is copied to a contiguous one first.
+Array cuda_gemm_operand(const Array& x) {
+  const int64_t nd = x.ndim();
+  const int64_t r = x.shape()[nd - 2], c = x.shape()[nd - 1];
+  const int64_t rs = x.strides()[nd - 2], cs = x.strides()[nd - 1];
+  if (cs == 1 || rs == 1 || r == 1 || c == 1) return x;
+  return x.contiguous();
 }
 
 // A single stride that walks the flattened batch dims of x (shape[:-2]), or false.
@@ -65,7 +81,8 @@ void int_gemm(int64_t batch, int64_t M, int64_t N, int64_t K, const T* A, int64_
 }  // namespace
 
 void bmm_out(const Array& out, const Array& a0, const Array& b0) {
-  Array a = a0, b = b0;
+  const bool cuda = out.device().is_cuda();
+  Array a = cuda ? cuda_gemm_operand(a0) : a0, b = cuda ? cuda_gemm_operand(b0) : b0;
   int64_t bsa, bsb;
   if (!batch_stride(a, bsa)) {
     a = a.contiguous();
@@ -84,6 +101,28 @@ void bmm_out(const Array& out, const Array& a0, const Array& b0) {
   const int64_t rsb = b.strides()[nd - 2], csb = b.strides()[nd - 1];
   const int64_t bsc = M * N;
   if (out.numel() == 0) return;
+  if (cuda) {
+    GemmCudaDesc d{};
+    d.batch = batch;
+    d.M = M;
+    d.N = N;
+    d.K = K;
+    d.bsa = bsa;
+    d.rsa = rsa;
+    d.csa = csa;
+    d.bsb = bsb;
+    d.rsb = rsb;
+    d.csb = csb;
+    d.bsc = bsc;
+    d.rsc = N;
+    d.csc = 1;
+    d.alpha = 1.0;
+    d.beta = 0.0;
+    d.bias_stride = 0;
+    d.allow_tf32 = cuda_matmul_allow_tf32();
+    cuda_kernels::gemm_strided("matmul")(out, a, b, nullptr, d);
+    return;
+  }
   switch (out.dtype()) {
     case DType::Float32:
       gemm::sgemm_batched(batch, M, N, K, 1.0f, a.data<float>(), bsa, rsa, csa, b.data<float>(), bsb, rsb, csb, 0.0f,
@@ -151,6 +190,12 @@ void mm_out(const Array& out, const Array& a, const Array& b, double alpha, doub
   EMBER_CHECK(out.dtype() == a.dtype(), Runtime, "[mm] out dtype ", dtype_name(out.dtype()), " differs from ",
               dtype_name(a.dtype()));
   out.bump_version();
+  if (out.device().is_cuda()) {
+    EMBER_CHECK(out.device() == a.device(), Runtime, "[mm] expected all tensors on the same device, got ",
+                out.device().str(), " and ", a.device().str());
+    gemm_cuda_2d(out, a, b, nullptr, alpha, beta, "mm");
+    return;
+  }
   if (a.dtype() == DType::Float32) {
     gemm::sgemm(M, N, K, static_cast<float>(alpha), a.data<float>(), a.strides()[0], a.strides()[1], b.data<float>(),
                 b.strides()[0], b.strides()[1], static_cast<float>(beta), out.data<float>(), out.strides()[0],
@@ -158,6 +203,16 @@ void mm_out(const Array& out, const Array& a, const Array& b, double alpha, doub
   } else if (a.dtype() == DType::Float64) {
     gemm::dgemm(M, N, K, alpha, a.data<double>(), a.strides()[0], a.strides()[1], b.data<double>(), b.strides()[0],
                 b.strides()[1], beta, out.data<double>(), out.strides()[0], out.strides()[1]);
+  } else if ((a.dtype() == DType::Float16 || a.dtype() == DType::BFloat16) && (beta != 0.0 || alpha != 1.0)) {
+    // 16-bit floats with alpha/beta (addmm, linear's bias under autocast): one float32
+    // GEMM (accumulating in float32 like torch's), rounded once into out.
+    Array af = a.to(DType::Float32), bf = b.to(DType::Float32);
+    Array of = Array::empty({M, N}, DType::Float32);
+    if (beta != 0.0) of.copy_(out);
+    gemm::sgemm(M, N, K, static_cast<float>(alpha), af.data<float>(), af.strides()[0], af.strides()[1],
+                bf.data<float>(), bf.strides()[0], bf.strides()[1], static_cast<float>(beta), of.data<float>(),
+                of.strides()[0], of.strides()[1]);
+    out.copy_(of);
   } else {
     EMBER_CHECK(beta == 0.0 && alpha == 1.0, Type, "[mm] alpha/beta need a float32 or float64 operand, got ",
                 dtype_name(a.dtype()));
@@ -166,5 +221,33 @@ void mm_out(const Array& out, const Array& a, const Array& b, double alpha, doub
     out.copy_(tmp);
   }
 }
+
+void gemm_cuda_2d(const Array& out, const Array& a0, const Array& b0, const Array* bias, double alpha, double beta,
+                  const char* op) {
+  Array a = cuda_gemm_operand(a0), b = cuda_gemm_operand(b0);
+  GemmCudaDesc d{};
+  d.batch = 1;
+  d.M = a.shape()[0];
+  d.K = a.shape()[1];
+  d.N = b.shape()[1];
+  d.bsa = d.bsb = d.bsc = 0;
+  d.rsa = a.strides()[0];
+  d.csa = a.strides()[1];
+  d.rsb = b.strides()[0];
+  d.csb = b.strides()[1];
+  d.rsc = out.strides()[0];
+  d.csc = out.strides()[1];
+  d.alpha = alpha;
+  d.beta = beta;
+  d.bias_stride = bias && bias->ndim() > 0 ? bias->strides()[bias->ndim() - 1] : 0;
+  d.allow_tf32 = cuda_matmul_allow_tf32();
+  if (out.numel() == 0) return;
+  cuda_kernels::gemm_strided(op)(out, a, b, bias, d);
+}
+
+bool cuda_matmul_allow_tf32() { return g_matmul_tf32.load(std::memory_order_relaxed); }
+void set_cuda_matmul_allow_tf32(bool on) { g_matmul_tf32.store(on, std::memory_order_relaxed); }
+bool cuda_conv_allow_tf32() { return g_conv_tf32.load(std::memory_order_relaxed); }
+void set_cuda_conv_allow_tf32(bool on) { g_conv_tf32.store(on, std::memory_order_relaxed); }
 
 }  // namespace ember
