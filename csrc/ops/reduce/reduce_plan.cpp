@@ -62,8 +62,6 @@ ReducePlan make_plan(const Array& a, const std::vector<bool>& reduced, bool reor
 
 void check_reduce_input(const Array& a, const char* op) {
   EMBER_CHECK(a.defined(), Value, "[", op, "] got an undefined array");
-  EMBER_CHECK(a.device().is_cpu(), Runtime, "[", op, "] expected a CPU tensor, got one on ",
-              a.device().str(), ": CUDA reductions are not built yet");
 }
 
 void check_nonempty_reduction(const Array& a, const ReduceDims& rd, const char* op) {

@@ -30,7 +30,7 @@ ReduceDims resolve_dims(const Array& a, const std::vector<int64_t>& dims, bool k
 // reorder: true lets reduced dims be walked in memory order (positions unused).
 ReducePlan make_plan(const Array& a, const std::vector<bool>& reduced, bool reorder);
 
-// Common argument checks: CPU device (CUDA reductions are not built yet).
+// Common argument checks (a defined array; CPU and CUDA inputs are both served).
 void check_reduce_input(const Array& a, const char* op);
 // Errors for ops without an identity (max, amin, argmax, inf-norm...) on empty reductions.
 void check_nonempty_reduction(const Array& a, const ReduceDims& rd, const char* op);

@@ -1,13 +1,15 @@
 // softmax.cpp — argument checks, layout and dispatch of the fused softmax /
-// log_softmax kernels (softmax_kernels.h). The input is made contiguous (a no-op
-// for the usual case) and seen as (outer, n, inner) around `dim`; float16 and
-// bfloat16 are computed in float32 and cast back.
+// log_softmax kernels (softmax_kernels.h on the CPU, softmax_cuda.cu on CUDA). The
+// input is made contiguous (a no-op for the usual case) and seen as (outer, n, inner)
+// around `dim`; on the CPU float16 and bfloat16 are computed in float32 and cast back,
+// the CUDA kernels load and store them directly (computing in float32).
 #include "softmax.h"
 
 #include <algorithm>
 
 #include "core/cpu_features.h"
 #include "core/parallel.h"
+#include "softmax_cuda.h"
 
 namespace ember {
 namespace {
@@ -34,8 +36,6 @@ const char* op_name(bool log, bool bwd) {
 
 void check_input(const Array& a, const char* op, const char* what) {
   EMBER_CHECK(a.defined(), Value, "[", op, "] ", what, " is undefined");
-  EMBER_CHECK(a.device().is_cpu(), Runtime, "[", op, "] expected a CPU tensor, got ", a.device().str(),
-              " (ember was built without CUDA kernels for this op)");
   EMBER_CHECK(is_floating(a.dtype()), Type, "[", op, "] expected a floating point ", what, ", got ",
               dtype_name(a.dtype()));
 }
@@ -65,6 +65,15 @@ Array softmax(const Array& x, int64_t dim, bool log) {
   const char* op = op_name(log, false);
   check_input(x, op, "input");
   const int64_t d = x.ndim() == 0 ? wrap_dim(dim, 1, op) : wrap_dim(dim, x.ndim(), op);
+  if (x.device().is_cuda()) {
+    Array xc = x.contiguous();
+    Array y = Array::empty(x.shape(), x.dtype(), x.device());
+    if (x.numel() > 0) {
+      const Geometry g = geometry(x.shape(), x.ndim() == 0 ? 0 : d);
+      cuda_kernels::softmax_forward(op)(xc, y, g.outer, g.n, g.inner, log);
+    }
+    return y;
+  }
   const DType cd = compute_dtype(x.dtype());
   Array xc = x.to(cd).contiguous();
   Array y = Array::empty(x.shape(), cd, x.device());
@@ -90,9 +99,19 @@ Array softmax_backward(const Array& grad, const Array& y, int64_t dim, bool log)
   check_input(y, op, "output");
   EMBER_CHECK(grad.shape() == y.shape(), Value, "[", op, "] grad shape ", shape_str(grad.shape()),
               " does not match output shape ", shape_str(y.shape()));
-  EMBER_CHECK(grad.device() == y.device(), Runtime, "[", op, "] expected grad and output on one device, got ",
+  EMBER_CHECK(grad.device() == y.device(), Runtime, "[", op, "] expected all tensors on the same device, got ",
               grad.device().str(), " and ", y.device().str());
   const int64_t d = y.ndim() == 0 ? wrap_dim(dim, 1, op) : wrap_dim(dim, y.ndim(), op);
+  if (y.device().is_cuda()) {
+    const DType dt = promote_types(grad.dtype(), y.dtype());
+    Array gc = grad.to(dt).contiguous(), yc = y.to(dt).contiguous();
+    Array gx = Array::empty(y.shape(), dt, y.device());
+    if (y.numel() > 0) {
+      const Geometry g = geometry(y.shape(), y.ndim() == 0 ? 0 : d);
+      cuda_kernels::softmax_backward(op)(gc, yc, gx, g.outer, g.n, g.inner, log);
+    }
+    return gx;
+  }
   const DType cd = compute_dtype(promote_types(grad.dtype(), y.dtype()));
   Array gc = grad.to(cd).contiguous(), yc = y.to(cd).contiguous();
   Array gx = Array::empty(y.shape(), cd, y.device());

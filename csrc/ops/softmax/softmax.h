@@ -1,5 +1,5 @@
 // softmax.h — fused softmax / log_softmax over one dim (forward and backward),
-// CPU, float32/float64 (float16/bfloat16 are computed in float32).
+// CPU and CUDA, all floating dtypes (float16/bfloat16 are computed in float32).
 #pragma once
 #include <cstdint>
 
