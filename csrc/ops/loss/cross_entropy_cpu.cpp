@@ -181,6 +181,9 @@ std::vector<Array> cross_entropy_forward(const Array& input, const Array& target
   const char* op = name_of(log_softmax);
   Params P;
   P.L = loss_detail::check_args(input, target, weight, label_smoothing, reduction, op);
+  if (input.device().is_cuda())
+    return loss_detail::forward_cuda(input, target, weight, P.L, ignore_index, label_smoothing, reduction,
+                                     log_softmax);
   P.ignore = ignore_index;
   P.eps = log_softmax ? label_smoothing : 0.0;
   P.logsm = log_softmax;
@@ -225,6 +228,12 @@ Array cross_entropy_backward(const Array& grad, const Array& input, const Array&
     EMBER_CHECK(lse.shape() == target.shape(), Value, "[", op, "] saved lse has shape ", shape_str(lse.shape()),
                 ", expected ", shape_str(target.shape()));
   EMBER_CHECK(total_weight.numel() == 1, Value, "[", op, "] total_weight must hold one value");
+  if (input.device().is_cuda())
+    return loss_detail::backward_cuda(grad, input, target, weight, lse, total_weight, P.L, ignore_index,
+                                      label_smoothing, reduction, log_softmax);
+  for (const Array* a : {&grad, &lse, &total_weight})
+    EMBER_CHECK(!a->defined() || a->device().is_cpu(), Runtime, "[", op,
+                "] expected all tensors on the same device, got cpu and ", a->device().str());
   Array t = targets_checked(target, P.L.c, ignore_index, op);
   const DType cd = input.dtype() == DType::Float64 ? DType::Float64 : DType::Float32;
   Array x = to_compute(input, cd), g = to_compute(grad, cd), l = to_compute(lse, cd);

@@ -49,8 +49,14 @@ Array index_array(const Array& a, const char* what) {
 
 Prepared prepare(const Array& log_probs, const Array& targets, const Array& input_lengths,
                  const Array& target_lengths, int64_t blank) {
-  EMBER_CHECK(log_probs.device().is_cpu(), Runtime, "[ctc_loss] no CUDA kernel yet (log_probs on ",
-              log_probs.device().str(), ")");
+  {
+    const Array* args[] = {&log_probs, &targets, &input_lengths, &target_lengths};
+    bool cpu = true;
+    for (const Array* a : args) cpu = cpu && a->device().is_cpu();
+    EMBER_CHECK(cpu, Runtime, "[ctc_loss] CTC has no CUDA kernel: expected all tensors on cpu, got log_probs on ",
+                log_probs.device().str(), ", targets on ", targets.device().str(), ", input_lengths on ",
+                input_lengths.device().str(), ", target_lengths on ", target_lengths.device().str());
+  }
   EMBER_CHECK(log_probs.ndim() == 3, Value, "[ctc_loss] expected log_probs of shape (T, N, C), got ",
               shape_str(log_probs.shape()));
   Prepared p;

@@ -1,7 +1,8 @@
 // loss.h — fused classification losses: cross_entropy (log-softmax + NLL in one
 // pass) and nll_loss, with class-index targets, optional class weights,
 // ignore_index, label smoothing and reduction none/mean/sum, on (N, C) or
-// (N, C, d1, d2, ...) inputs (and (C,) with a 0-d target). CPU, float32/float64.
+// (N, C, d1, d2, ...) inputs (and (C,) with a 0-d target). CPU and CUDA
+// (loss_cuda.cu), computed in float32 (float64 for float64 inputs).
 #pragma once
 #include <cstdint>
 #include <optional>

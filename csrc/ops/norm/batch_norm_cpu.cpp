@@ -373,6 +373,7 @@ std::tuple<Array, Array, Array> batch_norm(const Array& x, const OptArray& weigh
                                            const OptArray& running_mean, const OptArray& running_var, bool training,
                                            double momentum, double eps) {
   check_input(x, kOp, "input");
+  check_same_device(kOp, x, {opt_ptr(weight), opt_ptr(bias), opt_ptr(running_mean), opt_ptr(running_var)});
   check_rank(x, kOp);
   const Geo g = geometry(x);
   const DType cd = compute_dtype(x.dtype());
@@ -392,6 +393,9 @@ std::tuple<Array, Array, Array> batch_norm(const Array& x, const OptArray& weigh
   const Array w = param(weight, g.C, cd, kOp, "weight");
   const Array b = param(bias, g.C, cd, kOp, "bias");
   EMBER_CHECK(std::isfinite(eps) && eps >= 0, Value, "[", kOp, "] eps must be non-negative, got ", eps);
+  if (x.device().is_cuda())
+    return batch_norm_cuda(x, w, b, has_rm ? *running_mean : Array(), has_rv ? *running_var : Array(), training,
+                           momentum, eps, g.N, g.C, g.S);
   Array xc = x.to(cd).contiguous();
   Array y = Array::empty(x.shape(), cd, x.device());
   std::vector<double> mean, m2, invstd;
@@ -416,6 +420,7 @@ std::tuple<Array, Array, Array> batch_norm_backward(const Array& grad, const Arr
   constexpr const char* op = "batch_norm_backward";
   check_input(grad, op, "grad");
   check_input(x, op, "input");
+  check_same_device(op, x, {&grad, opt_ptr(weight), &mean, &invstd});
   check_rank(x, op);
   EMBER_CHECK(grad.shape() == x.shape(), Value, "[", op, "] grad shape ", shape_str(grad.shape()),
               " does not match input shape ", shape_str(x.shape()));
@@ -424,6 +429,9 @@ std::tuple<Array, Array, Array> batch_norm_backward(const Array& grad, const Arr
   const Array mu = param(mean, g.C, DType::Float64, op, "mean");
   const Array inv = param(invstd, g.C, DType::Float64, op, "invstd");
   const DType cd = compute_dtype(x.dtype());
+  if (x.device().is_cuda())
+    return batch_norm_backward_cuda(grad, x, weight, mu, inv, training, mask, weight ? weight->dtype() : x.dtype(),
+                                    g.N, g.C, g.S);
   Array gc = grad.to(cd).contiguous(), xc = x.to(cd).contiguous();
   Array gx = mask[0] ? Array::empty(x.shape(), cd, x.device()) : Array();
   const bool need_sums = mask[1] || mask[2] || (mask[0] && training);

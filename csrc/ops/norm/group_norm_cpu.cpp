@@ -116,6 +116,7 @@ void backward(const T* dy, const T* x, T* dx, const Geo& g, const T* w, const do
 struct Fwd {
   Array y, mean, rstd;
   std::vector<double> var;
+  Array var_cuda;  // the biased var (N*G,) float64 on the device, CUDA path
 };
 
 Fwd run_forward(const Array& x, const Geo& g, const OptArray& weight, const OptArray& bias, double eps, bool want_var,
@@ -124,8 +125,13 @@ Fwd run_forward(const Array& x, const Geo& g, const OptArray& weight, const OptA
   const Array w = channel_param(weight, x, cd, op, "weight");
   const Array b = channel_param(bias, x, cd, op, "bias");
   EMBER_CHECK(std::isfinite(eps) && eps >= 0, Value, "[", op, "] eps must be non-negative, got ", eps);
-  Array xc = x.to(cd).contiguous();
   Fwd f;
+  if (x.device().is_cuda()) {
+    std::vector<Array> r = group_norm_cuda(x, w, b, eps, g.N, g.C, g.S, g.G, want_var);
+    f.y = r[0], f.mean = r[1], f.rstd = r[2], f.var_cuda = r[3];
+    return f;
+  }
+  Array xc = x.to(cd).contiguous();
   f.y = Array::empty(x.shape(), cd, x.device());
   f.mean = Array::zeros({g.N, g.G}, DType::Float64);
   f.rstd = Array::zeros({g.N, g.G}, DType::Float64);
@@ -147,6 +153,7 @@ std::tuple<Array, Array, Array> group_norm(const Array& x, int64_t num_groups, c
                                            const OptArray& bias, double eps) {
   constexpr const char* op = "group_norm";
   check_input(x, op, "input");
+  check_same_device(op, x, {opt_ptr(weight), opt_ptr(bias)});
   const Geo g = geometry(x, num_groups, op);
   Fwd f = run_forward(x, g, weight, bias, eps, false, op);
   return {f.y, f.mean, f.rstd};
@@ -158,6 +165,7 @@ std::tuple<Array, Array, Array> group_norm_backward(const Array& grad, const Arr
   constexpr const char* op = "group_norm_backward";
   check_input(grad, op, "grad");
   check_input(x, op, "input");
+  check_same_device(op, x, {&grad, &mean, &rstd, opt_ptr(weight)});
   EMBER_CHECK(grad.shape() == x.shape(), Value, "[", op, "] grad shape ", shape_str(grad.shape()),
               " does not match input shape ", shape_str(x.shape()));
   const Geo g = geometry(x, num_groups, op);
@@ -165,6 +173,9 @@ std::tuple<Array, Array, Array> group_norm_backward(const Array& grad, const Arr
   const Array w = channel_param(weight, x, cd, op, "weight");
   const Array mu = param(mean, g.N * g.G, DType::Float64, op, "mean");
   const Array rs = param(rstd, g.N * g.G, DType::Float64, op, "rstd");
+  if (x.device().is_cuda())
+    return group_norm_backward_cuda(grad, x, mu, rs, w, mask, weight ? weight->dtype() : x.dtype(), g.N, g.C, g.S,
+                                    g.G);
   Array gc = grad.to(cd).contiguous(), xc = x.to(cd).contiguous();
   Array gx = mask[0] ? Array::empty(x.shape(), cd, x.device()) : Array();
   const bool params = mask[1] || mask[2];
@@ -198,6 +209,7 @@ std::tuple<Array, Array, Array> instance_norm(const Array& x, const OptArray& we
                                               double momentum, double eps) {
   constexpr const char* op = "instance_norm";
   check_input(x, op, "input");
+  check_same_device(op, x, {opt_ptr(weight), opt_ptr(bias), opt_ptr(running_mean), opt_ptr(running_var)});
   EMBER_CHECK(x.ndim() >= 2, Value, "[", op, "] expected input with at least 2 dims (N, C, *), got shape ",
               shape_str(x.shape()));
   const Geo g = geometry(x, x.shape()[1] > 0 ? x.shape()[1] : 1, op);
@@ -210,7 +222,9 @@ std::tuple<Array, Array, Array> instance_norm(const Array& x, const OptArray& we
   }
   const bool track = (running_mean && running_mean->defined()) || (running_var && running_var->defined());
   Fwd f = run_forward(x, g, weight, bias, eps, track, op);
-  if (track && x.numel() > 0) {
+  if (track && x.numel() > 0 && x.device().is_cuda()) {
+    instance_running_cuda(running_mean, running_var, f.mean, f.var_cuda, g.N, g.C, g.S, momentum);
+  } else if (track && x.numel() > 0) {
     // torch's instance norm: the batch mean of each sample's (mean, unbiased var).
     std::vector<double> m(g.C, 0.0), v(g.C, 0.0);
     const double S = static_cast<double>(g.S);

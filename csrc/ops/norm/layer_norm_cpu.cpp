@@ -122,11 +122,13 @@ std::tuple<Array, Array, Array> layer_norm(const Array& x, const std::vector<int
                                            const OptArray& weight, const OptArray& bias, double eps, bool rms) {
   const char* op = op_name(rms, false);
   check_input(x, op, "input");
+  check_same_device(op, x, {opt_ptr(weight), opt_ptr(bias)});
   const Rows r = check_shapes(x, normalized_shape, op);
   const DType cd = compute_dtype(x.dtype());
   const Array w = affine_param(weight, normalized_shape, cd, op, "weight");
   const Array b = affine_param(bias, normalized_shape, cd, op, "bias");
   EMBER_CHECK(!(rms && b.defined()), Value, "[", op, "] takes no bias");
+  if (x.device().is_cuda()) return layer_norm_cuda(x, w, b, eps, rms, r.lead, r.R, r.D);
   Array xc = x.to(cd).contiguous();
   Array y = Array::empty(x.shape(), cd, x.device());
   Array mean = Array::zeros(r.lead, DType::Float64), rstd = Array::empty(r.lead, DType::Float64);
@@ -147,6 +149,7 @@ std::tuple<Array, Array, Array> layer_norm_backward(const Array& grad, const Arr
   const char* op = op_name(rms, true);
   check_input(grad, op, "grad");
   check_input(x, op, "input");
+  check_same_device(op, x, {&grad, &mean, &rstd, opt_ptr(weight)});
   EMBER_CHECK(grad.shape() == x.shape(), Value, "[", op, "] grad shape ", shape_str(grad.shape()),
               " does not match input shape ", shape_str(x.shape()));
   const Rows r = check_shapes(x, normalized_shape, op);
@@ -154,6 +157,9 @@ std::tuple<Array, Array, Array> layer_norm_backward(const Array& grad, const Arr
   const Array w = affine_param(weight, normalized_shape, cd, op, "weight");
   const Array mu = param(mean, r.R, DType::Float64, op, "mean");
   const Array rs = param(rstd, r.R, DType::Float64, op, "rstd");
+  if (x.device().is_cuda())
+    return layer_norm_backward_cuda(grad, x, mu, rs, w, rms, mask, weight ? weight->dtype() : x.dtype(),
+                                    normalized_shape, r.R, r.D);
   Array gc = grad.to(cd).contiguous(), xc = x.to(cd).contiguous();
   Array gx = mask[0] ? Array::empty(x.shape(), cd, x.device()) : Array();
   Array gw = mask[1] ? Array::zeros({r.D}, DType::Float64) : Array();

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "norm_common.h"
+#include "norm_cuda.h"
 
 namespace ember {
 namespace {
@@ -44,7 +45,9 @@ std::tuple<Array, Array> local_response_norm(const Array& x, int64_t size, doubl
   const DType cd = compute_dtype(x.dtype());
   Array xc = x.to(cd).contiguous();
   Array y = Array::empty(x.shape(), cd, x.device()), scale = Array::empty(x.shape(), cd, x.device());
-  if (x.numel() > 0) {
+  if (x.device().is_cuda()) {
+    cuda_kernels::norm_lrn_forward(op)(y, scale, xc, g.N, g.C, g.S, size, alpha, beta, k);
+  } else if (x.numel() > 0) {
     dispatch(cd, [&](auto t) {
       using T = decltype(t);
       const Ops<T>& kk = ops<T>();
@@ -71,6 +74,7 @@ Array local_response_norm_backward(const Array& grad, const Array& x, const Arra
   for (auto [a, what] : {std::pair{&grad, "grad"}, std::pair{&x, "input"}, std::pair{&y, "output"},
                          std::pair{&scale, "scale"}}) {
     check_input(*a, op, what);
+    check_same_device(op, x, {a});
     EMBER_CHECK(a->shape() == x.shape(), Value, "[", op, "] ", what, " shape ", shape_str(a->shape()),
                 " does not match input shape ", shape_str(x.shape()));
   }
@@ -79,7 +83,9 @@ Array local_response_norm_backward(const Array& grad, const Array& x, const Arra
   Array gc = grad.to(cd).contiguous(), xc = x.to(cd).contiguous(), yc = y.to(cd).contiguous(),
         sc = scale.to(cd).contiguous();
   Array gx = Array::empty(x.shape(), cd, x.device());
-  if (x.numel() > 0) {
+  if (x.device().is_cuda()) {
+    cuda_kernels::norm_lrn_backward(op)(gx, gc, xc, yc, sc, g.N, g.C, g.S, size, alpha, beta);
+  } else if (x.numel() > 0) {
     dispatch(cd, [&](auto t) {
       using T = decltype(t);
       const Ops<T>& kk = ops<T>();

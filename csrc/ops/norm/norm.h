@@ -1,6 +1,7 @@
 // norm.h — fused normalisation layers: batch norm, layer norm / RMS norm, group
 // norm (instance norm runs on it), local response norm. Forward and backward,
-// CPU, float32/float64 (float16/bfloat16 are computed in float32 and cast back).
+// CPU and CUDA (norm_*_cuda.cu), float32/float64 (float16/bfloat16 are computed in
+// float32 and cast back).
 //
 // Saved statistics (mean, invstd/rstd, LRN's scale) are returned so the Python
 // autograd Functions can hand them to the backward kernels; batch/group/layer

@@ -18,9 +18,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include <cstring>
+
 #include "interp_kernels.h"
 #include "pool.h"
 #include "pool_check.h"
+#include "pool_cuda.h"
 
 namespace ember {
 namespace {
@@ -226,6 +229,81 @@ std::vector<InterpTable<T>> tables(const Shape& in_sz, const Shape& out_sz, int 
   return t;
 }
 
+// ---- CUDA: the same tables, uploaded; one kernel launch per resampled dim
+// (pool_cuda.cu). float16/bfloat16 (CUDA only) use float tables.
+template <class V>
+Array upload(const std::vector<V>& v, DType dt, Device dev) {
+  Array a = Array::empty({static_cast<int64_t>(v.size())}, dt);
+  if (!v.empty()) std::memcpy(a.data_ptr(), v.data(), v.size() * sizeof(V));
+  return a.to(dev);
+}
+
+template <class A>
+Array interpolate_cuda(const Array& x, const Shape& output_size, int mode, bool align_corners,
+                       const std::vector<double>& scales, bool antialias, const char* op) {
+  const int64_t sd = static_cast<int64_t>(output_size.size());
+  const Shape in_sz(x.shape().end() - sd, x.shape().end());
+  const Device dev = x.device();
+  const DType wd = dtype_of<A>::value;
+  const auto tabs = tables<A>(in_sz, output_size, mode, align_corners, scales, antialias, false);
+  Array cur = x.contiguous();
+  Shape sizes = in_sz;
+  for (int64_t d = sd - 1; d >= 0; --d) {
+    const InterpTable<A>& t = tabs[d];
+    if (t.identity) continue;
+    int64_t outer = x.shape()[0] * x.shape()[1], inner = 1;
+    for (int64_t k = 0; k < d; ++k) outer *= sizes[k];
+    for (int64_t k = d + 1; k < sd; ++k) inner *= sizes[k];
+    sizes[d] = output_size[d];
+    Array next = Array::empty(with_spatial(x.shape(), sizes), x.dtype(), dev, op);
+    cuda_kernels::pool_resample_dim(op)(next, cur, upload(t.idx, DType::Int64, dev), upload(t.w, wd, dev),
+                                        upload(t.count, DType::Int64, dev), outer, t.in, t.out, inner, t.taps);
+    cur = next;
+  }
+  return cur.storage() == x.storage() ? cur.clone() : cur;
+}
+
+template <class A>
+Array interpolate_backward_cuda(const Array& grad, const Shape& input_shape, int mode, bool align_corners,
+                                const std::vector<double>& scales, bool antialias, const char* op) {
+  const int64_t sd = static_cast<int64_t>(grad.ndim()) - 2;
+  const Shape out_sz(grad.shape().end() - sd, grad.shape().end());
+  const Shape in_sz(input_shape.end() - sd, input_shape.end());
+  const Device dev = grad.device();
+  const DType wd = dtype_of<A>::value;
+  const auto tabs = tables<A>(in_sz, out_sz, mode, align_corners, scales, antialias, true);
+  Array cur = grad.contiguous();
+  Shape sizes = out_sz;
+  for (int64_t d = 0; d < sd; ++d) {
+    const InterpTable<A>& t = tabs[d];
+    if (t.identity) continue;
+    int64_t outer = input_shape[0] * input_shape[1], inner = 1;
+    for (int64_t k = 0; k < d; ++k) outer *= sizes[k];
+    for (int64_t k = d + 1; k < sd; ++k) inner *= sizes[k];
+    sizes[d] = in_sz[d];
+    // The table inverted (CSR by input index), entries in (j, k) order: the CPU's
+    // order of accumulation into each input.
+    std::vector<int64_t> off(t.in + 1, 0);
+    for (int64_t j = 0; j < t.out; ++j)
+      for (int64_t k = 0; k < t.count[j]; ++k) ++off[t.idx[j * t.taps + k] + 1];
+    for (int64_t i = 0; i < t.in; ++i) off[i + 1] += off[i];
+    std::vector<int64_t> src(off[t.in]), fill(off.begin(), off.end() - 1);
+    std::vector<A> w(off[t.in]);
+    for (int64_t j = 0; j < t.out; ++j)
+      for (int64_t k = 0; k < t.count[j]; ++k) {
+        const int64_t e = fill[t.idx[j * t.taps + k]]++;
+        src[e] = j;
+        w[e] = t.w[j * t.taps + k];
+      }
+    Array next = Array::empty(with_spatial(input_shape, sizes), grad.dtype(), dev, op);
+    cuda_kernels::pool_resample_dim_backward(op)(next, cur, upload(off, DType::Int64, dev),
+                                                 upload(src, DType::Int64, dev), upload(w, wd, dev), outer, t.in,
+                                                 t.out, inner);
+    cur = next;
+  }
+  return cur.storage() == grad.storage() ? cur.clone() : cur;
+}
+
 }  // namespace
 
 Array interpolate(const Array& x, const Shape& output_size, int mode, bool align_corners,
@@ -237,8 +315,12 @@ Array interpolate(const Array& x, const Shape& output_size, int mode, bool align
   const Shape in_sz(x.shape().end() - sd, x.shape().end());
   // The resampling tables are sized by output_size: check the output fits before building them.
   checked_alloc_bytes(with_spatial(x.shape(), output_size), x.dtype(), x.device(), op);
-  Array cur = x.contiguous();
   if (x.numel() == 0) return Array::empty(with_spatial(x.shape(), output_size), x.dtype(), x.device(), op);
+  if (x.device().is_cuda())
+    return x.dtype() == DType::Float64
+               ? interpolate_cuda<double>(x, output_size, mode, align_corners, scales, antialias, op)
+               : interpolate_cuda<float>(x, output_size, mode, align_corners, scales, antialias, op);
+  Array cur = x.contiguous();
   EMBER_DISPATCH_FLOAT(x.dtype(), op, [&] {
     const auto tabs = tables<scalar_t>(in_sz, output_size, mode, align_corners, scales, antialias, false);
     // Last dim first: sizes[i] tracks the current spatial extent.
@@ -270,8 +352,12 @@ Array interpolate_backward(const Array& grad, const Shape& input_shape, int mode
               "] grad of shape ", shape_str(grad.shape()), " does not match input shape ", shape_str(input_shape));
   const Shape in_sz(input_shape.end() - sd, input_shape.end());
   checked_alloc_bytes(input_shape, grad.dtype(), grad.device(), op);
-  Array cur = grad.contiguous();
   if (grad.numel() == 0) return Array::zeros(input_shape, grad.dtype(), grad.device(), op);
+  if (grad.device().is_cuda())
+    return grad.dtype() == DType::Float64
+               ? interpolate_backward_cuda<double>(grad, input_shape, mode, align_corners, scales, antialias, op)
+               : interpolate_backward_cuda<float>(grad, input_shape, mode, align_corners, scales, antialias, op);
+  Array cur = grad.contiguous();
   EMBER_DISPATCH_FLOAT(grad.dtype(), op, [&] {
     const auto tabs = tables<scalar_t>(in_sz, out_sz, mode, align_corners, scales, antialias, true);
     // The transpose of the forward passes, in reverse order: first dim first.

@@ -13,15 +13,25 @@
 #include "core/cpu_features.h"
 #include "core/parallel.h"
 #include "pool_check.h"
+#include "pool_cuda.h"
 
 namespace ember {
 namespace pool_detail {
 
 void check_float_input(const Array& x, const char* op, const char* what) {
   EMBER_CHECK(x.defined(), Value, "[", op, "] ", what, " is undefined");
-  EMBER_CHECK(x.device().is_cpu(), Runtime, "[", op, "] no CUDA kernel yet (", what, " on ", x.device().str(), ")");
+  if (x.device().is_cuda()) {  // the CUDA kernels (pool_cuda.cu) also take float16 / bfloat16
+    EMBER_CHECK(is_floating(x.dtype()), Type, "[", op, "] expected a floating point ", what, ", got ",
+                dtype_name(x.dtype()));
+    return;
+  }
   EMBER_CHECK(x.dtype() == DType::Float32 || x.dtype() == DType::Float64, Type, "[", op,
               "] expected a float32 or float64 ", what, ", got ", dtype_name(x.dtype()));
+}
+
+void check_same_device(const Array& a, const Array& b, const char* op) {
+  EMBER_CHECK(a.device() == b.device(), Runtime, "[", op, "] expected all tensors on the same device, got ",
+              a.device().str(), " and ", b.device().str());
 }
 
 void check_pool_input(const Shape& xs, int64_t sd, const char* op) {
@@ -167,6 +177,10 @@ std::tuple<Array, Array> max_pool(const Array& x, const PoolParams& p, bool with
   Array y = Array::empty(os, x.dtype(), x.device(), op.c_str());
   Array idx = with_indices ? Array::empty(os, DType::Int64, x.device(), op.c_str()) : Array();
   if (g.P == 0) return {y, idx};
+  if (x.device().is_cuda()) {
+    cuda_kernels::pool_max_forward(op.c_str())(y, idx, xc, g, false);
+    return {y, idx};
+  }
   int64_t* ip = with_indices ? idx.data<int64_t>() : nullptr;
   const bool fast = fast_geometry(g);
   const FastKernels& fk = fast_kernels();
@@ -192,6 +206,10 @@ Array avg_pool(const Array& x, const PoolParams& p, bool count_include_pad, int6
   Array xc = x.contiguous();
   Array y = Array::empty(out_shape(x.shape(), g, sd), x.dtype(), x.device(), op.c_str());
   if (g.P == 0) return y;
+  if (x.device().is_cuda()) {
+    cuda_kernels::pool_avg_forward(op.c_str())(y, xc, g, count_include_pad, divisor_override, false);
+    return y;
+  }
   const bool fast = fast_geometry(g);
   const FastKernels& fk = fast_kernels();
   const int64_t grain = plane_grain(g.H * g.W + g.OH * g.OW * g.kh * g.kw);
@@ -221,6 +239,10 @@ Array avg_pool_backward(const Array& grad, const Shape& input_shape, const PoolP
   Array gc = grad.contiguous();
   Array gx = Array::empty(input_shape, grad.dtype(), grad.device(), op.c_str());
   if (g.P == 0) return gx;
+  if (grad.device().is_cuda()) {
+    cuda_kernels::pool_avg_backward(op.c_str())(gx, gc, g, count_include_pad, divisor_override, false);
+    return gx;
+  }
   EMBER_DISPATCH_FLOAT(grad.dtype(), op.c_str(), [&] {
     const scalar_t* gp = gc.data<scalar_t>();
     scalar_t* xp = gx.data<scalar_t>();
@@ -284,6 +306,10 @@ std::tuple<Array, Array> adaptive_max_pool(const Array& x, const Shape& output_s
   Array y = Array::empty(os, x.dtype(), x.device(), op.c_str());
   Array idx = with_indices ? Array::empty(os, DType::Int64, x.device(), op.c_str()) : Array();
   if (y.numel() == 0) return {y, idx};
+  if (x.device().is_cuda()) {
+    cuda_kernels::pool_max_forward(op.c_str())(y, idx, xc, g, true);
+    return {y, idx};
+  }
   int64_t* ip = with_indices ? idx.data<int64_t>() : nullptr;
   // Each output reads about (H/OH + 1) * (W/OW + 1) inputs.
   const int64_t work = g.H * g.W + g.OH * g.OW * (g.H / g.OH + 1) * (g.W / g.OW + 1);
@@ -304,6 +330,10 @@ Array adaptive_avg_pool(const Array& x, const Shape& output_size) {
   Array xc = x.contiguous();
   Array y = Array::empty(with_spatial(x.shape(), output_size), x.dtype(), x.device(), op.c_str());
   if (y.numel() == 0) return y;
+  if (x.device().is_cuda()) {
+    cuda_kernels::pool_avg_forward(op.c_str())(y, xc, g, false, 0, true);
+    return y;
+  }
   const int64_t work = g.H * g.W + g.OH * g.OW * (g.H / g.OH + 1) * (g.W / g.OW + 1);
   EMBER_DISPATCH_FLOAT(x.dtype(), op.c_str(), [&] {
     const scalar_t* xp = xc.data<scalar_t>();
@@ -330,6 +360,10 @@ Array adaptive_avg_pool_backward(const Array& grad, const Shape& input_shape, in
   if (g.P == 0) return gx;
   if (grad.numel() == 0) {
     gx.zero_();
+    return gx;
+  }
+  if (grad.device().is_cuda()) {
+    cuda_kernels::pool_avg_backward(op.c_str())(gx, gc, g, false, 0, true);
     return gx;
   }
   const int64_t work = g.H * g.W + g.OH * g.OW * (g.H / g.OH + 1) * (g.W / g.OW + 1);

@@ -9,8 +9,10 @@
 namespace ember {
 namespace pool_detail {
 
-// A CPU float32/float64 array (else "[op] no CUDA kernel yet" / a TypeError).
+// A float32/float64 array on the CPU, any floating dtype on CUDA (else a TypeError).
 void check_float_input(const Array& x, const char* op, const char* what);
+// "[op] expected all tensors on the same device, got cpu and cuda:0".
+void check_same_device(const Array& a, const Array& b, const char* op);
 // xs is (C, *spatial) or (N, C, *spatial) with `sd` spatial dims and non-empty
 // non-batch dims (torch allows only the batch dim to be 0).
 void check_pool_input(const Shape& xs, int64_t sd, const char* op);

@@ -11,6 +11,7 @@
 #include "core/parallel.h"
 #include "pool.h"
 #include "pool_check.h"
+#include "pool_cuda.h"
 
 namespace ember {
 namespace {
@@ -24,7 +25,6 @@ std::string plane_str(const Shape& s, int64_t sd) {
 
 void check_index(const Array& idx, const char* op) {
   EMBER_CHECK(idx.defined(), Value, "[", op, "] indices are undefined");
-  EMBER_CHECK(idx.device().is_cpu(), Runtime, "[", op, "] no CUDA kernel yet (indices on ", idx.device().str(), ")");
   EMBER_CHECK(idx.dtype() == DType::Int64, Type, "[", op, "] expected indices of dtype int64, got ",
               dtype_name(idx.dtype()));
 }
@@ -43,6 +43,7 @@ Array pool_scatter(const Array& src, const Array& idx, const Shape& out_shape, i
   const int64_t sd = spatial_dims;
   check_float_input(src, op, "input");
   check_index(idx, op);
+  check_same_device(src, idx, op);
   EMBER_CHECK(idx.shape() == src.shape(), Runtime, "[", op,
               "] expected indices of the same shape as the input ", shape_str(src.shape()), ", got indices of shape ",
               shape_str(idx.shape()));
@@ -56,6 +57,11 @@ Array pool_scatter(const Array& src, const Array& idx, const Shape& out_shape, i
   if (out.numel() == 0) {
     EMBER_CHECK(K == 0 || P == 0, Runtime, "[", op, "] found an invalid max index (output volumes are of size ",
                 plane_str(out_shape, sd), ")");
+    return out;
+  }
+  if (out.device().is_cuda()) {
+    // Invalid indices are skipped there, not reported (see pool_cuda.h).
+    cuda_kernels::pool_scatter_planes(op)(out, sc, ic, P, L, K, accumulate);
     return out;
   }
   const int64_t* ip = ic.data<int64_t>();
@@ -88,6 +94,7 @@ Array pool_gather(const Array& src, const Array& idx, int64_t spatial_dims, cons
   const int64_t sd = spatial_dims;
   check_float_input(src, op, "input");
   check_index(idx, op);
+  check_same_device(src, idx, op);
   check_leading(src.shape(), idx.shape(), sd, op, "the indices");
   const int64_t P = planes(idx.shape(), sd);
   const int64_t L = P ? src.numel() / P : 0;
@@ -95,6 +102,10 @@ Array pool_gather(const Array& src, const Array& idx, int64_t spatial_dims, cons
   Array sc = src.contiguous(), ic = idx.contiguous();
   Array out = Array::empty(idx.shape(), src.dtype(), src.device());
   if (out.numel() == 0) return out;
+  if (out.device().is_cuda()) {
+    cuda_kernels::pool_gather_planes(op)(out, sc, ic, P, L, K);
+    return out;
+  }
   const int64_t* ip = ic.data<int64_t>();
   EMBER_DISPATCH_FLOAT(src.dtype(), op, [&] {
     const scalar_t* sp = sc.data<scalar_t>();
