@@ -7,6 +7,7 @@
 // (every thread walks all entries over its own column range: no races, no atomics).
 // Layout: weight and grad rows contiguous (made so here), indices/offsets int64.
 #include "embedding_bag.h"
+#include "embedding_cuda.h"
 
 #include <algorithm>
 #include <limits>
@@ -120,9 +121,12 @@ void bag_backward(const Bags& g, const T* gr, int64_t D, BagMode mode, const T* 
   });
 }
 
+void check_device(const Array& a, const Array& b) {
+  EMBER_CHECK(a.device() == b.device(), Runtime, "[embedding_bag] expected all tensors on the same device, got ",
+              a.device().str(), " and ", b.device().str());
+}
+
 void check_weight(const Array& weight) {
-  EMBER_CHECK(weight.device().is_cpu(), Runtime, "[embedding_bag] no CUDA kernel yet (weight on ",
-              weight.device().str(), ")");
   EMBER_CHECK(weight.ndim() == 2, Value, "[embedding_bag] expected a 2-D weight, got shape ",
               shape_str(weight.shape()));
 }
@@ -133,10 +137,27 @@ std::tuple<Array, Array, Array> embedding_bag(const Array& weight_in, const Arra
                                               const Array& offsets_in, int mode_in,
                                               const std::optional<Array>& psw_in, int64_t padding_idx) {
   check_weight(weight_in);
+  check_device(weight_in, indices_in);
+  check_device(weight_in, offsets_in);
+  if (psw_in) check_device(weight_in, *psw_in);
   EMBER_CHECK(mode_in >= 0 && mode_in <= 2, Value, "[embedding_bag] mode must be sum, mean or max");
   const Array weight = weight_in.contiguous();
   const Array indices = as_index(indices_in, "indices"), offsets = as_index(offsets_in, "offsets");
   const int64_t V = weight.shape()[0], D = weight.shape()[1];
+  if (weight.device().is_cuda()) {  // indices and offsets are checked by the kernel (no host read)
+    EMBER_CHECK(is_floating(weight.dtype()) && itemsize(weight.dtype()) >= 4, Type,
+                "[embedding_bag] expected a float32 or float64 weight, got ", dtype_name(weight.dtype()));
+    const int64_t L = indices.numel(), B = offsets.numel();
+    const auto psw = check_psw(psw_in, weight, L, mode_in);
+    const Device dev = weight.device();
+    Array out = Array::empty({B, D}, weight.dtype(), dev, "embedding_bag");
+    Array bag_size = Array::empty({B}, DType::Int64, dev);
+    Array argmax = Array::empty({mode_in == 2 ? B : 0, mode_in == 2 ? D : 0}, DType::Int64, dev);
+    cuda_kernels::embedding_bag_fwd("embedding_bag")(weight, indices, offsets, mode_in, psw ? &*psw : nullptr,
+                                                     padding_idx < 0 ? kNoPadding : padding_idx, out, bag_size,
+                                                     argmax);
+    return {out, bag_size, argmax};
+  }
   const Bags g = check_bags(indices, offsets, V);
   const auto psw = check_psw(psw_in, weight, g.L, mode_in);
   const BagMode mode = static_cast<BagMode>(mode_in);
@@ -156,9 +177,33 @@ Array embedding_bag_backward(const Array& grad_in, const Array& indices_in, cons
                              const Array& bag_size, const Array& argmax, int64_t num_weights, int mode_in,
                              const std::optional<Array>& psw_in, int64_t padding_idx) {
   check_weight(grad_in);
+  check_device(grad_in, indices_in);
+  check_device(grad_in, offsets_in);
+  if (psw_in) check_device(grad_in, *psw_in);
   const Array indices = as_index(indices_in, "indices"), offsets = as_index(offsets_in, "offsets");
   const Array grad = grad_in.contiguous();
   const int64_t D = grad.shape()[1];
+  if (grad.device().is_cuda()) {  // indices and offsets are checked by the kernel (no host read)
+    check_device(grad_in, bag_size);
+    if (mode_in == 2) check_device(grad_in, argmax);
+    EMBER_CHECK(is_floating(grad.dtype()) && itemsize(grad.dtype()) >= 4, Type,
+                "[embedding_bag] expected a float32 or float64 grad, got ", dtype_name(grad.dtype()));
+    const int64_t L = indices.numel(), B = offsets.numel();
+    EMBER_CHECK(num_weights >= 0, Value, "[embedding_bag] num_weights must be non-negative, got ", num_weights);
+    EMBER_CHECK(grad.shape()[0] == B && bag_size.numel() == B, Value, "[embedding_bag] expected grad with ", B,
+                " rows, got shape ", shape_str(grad.shape()));
+    const auto psw = check_psw(psw_in, grad, L, mode_in);
+    if (mode_in == 2)
+      EMBER_CHECK(argmax.ndim() == 2 && argmax.shape()[0] == B && argmax.shape()[1] == D, Value,
+                  "[embedding_bag] max-mode backward needs the forward's (", B, ", ", D, ") argmax");
+    const Array bs = bag_size.to(DType::Int64).contiguous();
+    const Array am = argmax.to(DType::Int64).contiguous();
+    Array gw = Array::empty({num_weights, D}, grad.dtype(), grad.device(), "embedding_bag_backward");
+    cuda_kernels::embedding_bag_bwd("embedding_bag_backward")(gw, grad, indices, offsets, bs, am, mode_in,
+                                                              psw ? &*psw : nullptr,
+                                                              padding_idx < 0 ? kNoPadding : padding_idx);
+    return gw;
+  }
   const Bags g = check_bags(indices, offsets, num_weights);
   EMBER_CHECK(grad.shape()[0] == g.B && bag_size.numel() == g.B, Value, "[embedding_bag] expected grad with ", g.B,
               " rows, got shape ", shape_str(grad.shape()));

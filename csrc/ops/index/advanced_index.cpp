@@ -15,6 +15,7 @@
 
 #include "core/overlap.h"
 #include "index.h"
+#include "index_cuda.h"
 #include "index_util.h"
 
 namespace ember {
@@ -107,6 +108,12 @@ Plan make_plan(const Array& self, const std::vector<std::optional<Array>>& indic
   // offsets[b] = sum_k wrap(idx_k[b]) * stride(dims[k])
   pl.offsets = Array::zeros(b, DType::Int64, self.device());
   if (pl.offsets.numel() == 0) return pl;
+  if (self.device().is_cuda()) {  // the kernel also range-checks (index_cuda.h)
+    for (size_t k = 0; k < pl.idx.size(); ++k)
+      cuda_kernels::index_add_offsets(op)(pl.offsets, idx::cuda_index64(pl.idx[k]), self.shape()[pl.dims[k]],
+                                          self.strides()[pl.dims[k]], pl.dims[k], op);
+    return pl;
+  }
   int64_t so[kMaxDims], si[kMaxDims];
   broadcast_byte_strides(pl.offsets, b, so);
   for (size_t k = 0; k < pl.idx.size(); ++k) {
@@ -144,6 +151,21 @@ void plan_strides(const Plan& pl, const Array& self, int64_t* s_self, int64_t* s
   }
 }
 
+// CUDA: views with the result shape over self (0 strides on B's dims) and over the
+// offsets (0 strides elsewhere), in elements.
+std::pair<Array, Array> plan_views(const Plan& pl, const Array& self) {
+  int64_t ss[kMaxDims], sf[kMaxDims];
+  plan_strides(pl, self, ss, sf);
+  const size_t n = pl.out_shape.size();
+  Shape s_self(n), s_off(n);
+  for (size_t d = 0; d < n; ++d) {
+    s_self[d] = ss[d] / self.itemsize();
+    s_off[d] = sf[d] / 8;
+  }
+  return {Array(self.storage(), pl.out_shape, s_self, self.offset(), self.dtype()),
+          Array(pl.offsets.storage(), pl.out_shape, s_off, pl.offsets.offset(), DType::Int64)};
+}
+
 // torch's _index_put_impl_ checks (an expanded self is only deprecated there).
 void check_put_overlap(const Array& self, const std::vector<std::optional<Array>>& indices, const Array& values,
                        bool accumulate) {
@@ -166,10 +188,14 @@ void check_put_overlap(const Array& self, const std::vector<std::optional<Array>
 }  // namespace
 
 Array index(const Array& self, const std::vector<std::optional<Array>>& indices) {
-  idx::check_cpu(self, "index");
   Plan pl = make_plan(self, indices, "index");
   Array out = Array::empty(pl.out_shape, self.dtype(), self.device());
   if (out.numel() == 0) return out;
+  if (out.device().is_cuda()) {
+    auto views = plan_views(pl, self);
+    cuda_kernels::index_advanced_get("index")(out, views.first, views.second);
+    return out;
+  }
   int64_t so[kMaxDims], ss[kMaxDims], sf[kMaxDims];
   broadcast_byte_strides(out, pl.out_shape, so);
   plan_strides(pl, self, ss, sf);
@@ -189,7 +215,6 @@ Array index(const Array& self, const std::vector<std::optional<Array>>& indices)
 
 void index_put_(const Array& self, const std::vector<std::optional<Array>>& indices, const Array& values_in,
                 bool accumulate) {
-  idx::check_cpu(self, "index_put_");
   idx::check_same_device(self, values_in, "index_put_");
   check_put_overlap(self, indices, values_in, accumulate);
   Plan pl = make_plan(self, indices, "index_put_");
@@ -205,6 +230,18 @@ void index_put_(const Array& self, const std::vector<std::optional<Array>>& indi
               " cannot be broadcast to indexing result of shape ", shape_str(pl.out_shape));
   self.bump_version();
   if (shape_numel(pl.out_shape) == 0) return;
+  if (self.device().is_cuda()) {
+    auto views = plan_views(pl, self);
+    const int64_t no = static_cast<int64_t>(pl.out_shape.size());
+    Shape vst(no, 0);  // values broadcast to the result shape, in elements
+    for (int64_t d = 0; d < no; ++d) {
+      const int64_t j = d - (no - values.ndim());
+      vst[d] = (j < 0 || values.shape()[j] == 1) ? 0 : values.strides()[j];
+    }
+    const Array vview(values.storage(), pl.out_shape, vst, values.offset(), values.dtype());
+    cuda_kernels::index_advanced_put("index_put_")(views.first, views.second, vview, accumulate);
+    return;
+  }
   int64_t ss[kMaxDims], sf[kMaxDims], sv[kMaxDims];
   plan_strides(pl, self, ss, sf);
   broadcast_byte_strides(values, pl.out_shape, sv);

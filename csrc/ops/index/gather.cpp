@@ -5,10 +5,12 @@
 // pointer by index * dim_stride. index_select passes a 1-D index viewed with 0
 // strides off `dim`, so a run along the inner dims is one strided row copy.
 // Elements move as raw bytes: one instantiation per itemsize serves every dtype.
-// Indices are range-checked before the kernel runs.
+// Indices are range-checked before the kernel runs (on CUDA by the kernel itself,
+// see index_cuda.h; index_gather_cuda.cu holds the CUDA twin).
 #include <cstring>
 
 #include "index.h"
+#include "index_cuda.h"
 #include "index_util.h"
 
 namespace ember {
@@ -70,7 +72,9 @@ Array gather(const Array& self_in, int64_t dim, const Array& index_in) {
                 shape_str(index.shape()), " is larger than input of shape ", shape_str(self.shape()), " in dim ", d);
   if (index.numel() > 0) idx::check_range(index, self.shape()[dim], false, "gather", dim);
   Array out = Array::empty(index.shape(), self.dtype(), self.device());
-  gather_kernel(out, self, dim, index);
+  if (out.device().is_cuda())
+    cuda_kernels::index_gather("gather")(out, self, dim, idx::cuda_index64(index), false, "gather");
+  else gather_kernel(out, self, dim, index);
   return index_in.ndim() == 0 ? out.reshape({}) : out;
 }
 
@@ -80,7 +84,7 @@ Array index_select(const Array& self_in, int64_t dim, const Array& index_in) {
   EMBER_CHECK(index_in.ndim() <= 1, Index, "[index_select] index must be 0-d or 1-D, got shape ",
               shape_str(index_in.shape()));
   Array self = self_in.ndim() == 0 ? self_in.reshape({1}) : self_in;
-  Array index = index_in.reshape({-1});
+  Array index = idx::cuda_index64(index_in.reshape({-1}));
   dim = wrap_dim(dim, self.ndim(), "index_select");
   idx::check_range(index, self.shape()[dim], false, "index_select", dim);
   Shape shape = self.shape();
@@ -88,7 +92,9 @@ Array index_select(const Array& self_in, int64_t dim, const Array& index_in) {
   Array out = Array::empty(shape, self.dtype(), self.device());
   Shape ist(shape.size(), 0);
   ist[dim] = index.strides()[0];
-  gather_kernel(out, self, dim, Array(index.storage(), shape, ist, index.offset(), index.dtype()));
+  const Array iview(index.storage(), shape, ist, index.offset(), index.dtype());
+  if (out.device().is_cuda()) cuda_kernels::index_gather("index_select")(out, self, dim, iview, false, "index_select");
+  else gather_kernel(out, self, dim, iview);
   return (self_in.ndim() == 0 && index_in.ndim() == 0) ? out.reshape({}) : out;
 }
 
@@ -96,10 +102,11 @@ Array take(const Array& self, const Array& index) {
   idx::check_same_device(self, index, "take");
   idx::check_index_dtype(index, "take");
   Array flat = self.reshape({-1});
-  Array ix = index.reshape({-1});
+  Array ix = idx::cuda_index64(index.reshape({-1}));
   idx::check_range(ix, flat.numel(), true, "take", -1);
   Array out = Array::empty({ix.numel()}, self.dtype(), self.device());
-  gather_kernel(out, flat, 0, ix);
+  if (out.device().is_cuda()) cuda_kernels::index_gather("take")(out, flat, 0, ix, true, "take");
+  else gather_kernel(out, flat, 0, ix);
   return out.view(index.shape());
 }
 

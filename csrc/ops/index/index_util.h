@@ -17,10 +17,16 @@ inline void check_cpu(const Array& a, const char* op) {
   EMBER_CHECK(a.device().is_cpu(), Runtime, "[", op, "] ", a.device().str(),
               " tensors are not supported by this op yet: move them to the CPU");
 }
+// Both devices may be CPU or CUDA (the CUDA kernels are in index_*_cuda.cu).
 inline void check_same_device(const Array& a, const Array& b, const char* op) {
   EMBER_CHECK(a.device() == b.device(), Runtime, "[", op, "] expected all tensors on the same device, got ",
               a.device().str(), " and ", b.device().str());
-  check_cpu(a, op);
+}
+
+// The CUDA kernels take int64 indices only (one instantiation instead of two):
+// int32 CUDA indices are widened first (a copy).
+inline Array cuda_index64(const Array& index) {
+  return (index.device().is_cuda() && index.dtype() == DType::Int32) ? index.to(DType::Int64) : index;
 }
 
 inline void check_index_dtype(const Array& index, const char* op) {
@@ -37,8 +43,9 @@ inline void dispatch_index(DType dt, const F& f) {
 
 // Throws IndexError for the first index outside [0, size) (or [-size, size) when
 // negatives are allowed); runs before any kernel writes.
+// CUDA indices are checked by the kernels themselves (index_cuda.h): nothing here.
 inline void check_range(const Array& index, int64_t size, bool allow_negative, const char* op, int64_t dim) {
-  if (index.numel() == 0) return;
+  if (index.numel() == 0 || index.device().is_cuda()) return;
   int64_t st[kMaxDims];
   broadcast_byte_strides(index, index.shape(), st);
   StridedLoop<1> loop(index.shape(), {static_cast<char*>(index.data_ptr())}, {st});

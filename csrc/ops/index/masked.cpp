@@ -8,6 +8,7 @@
 
 #include "core/overlap.h"
 #include "index.h"
+#include "index_cuda.h"
 #include "index_util.h"
 
 namespace ember {
@@ -39,6 +40,10 @@ void masked_fill_(const Array& self, const Array& mask_in, double value) {
   const Array mask = needs_temporary(self, mask_in) ? mask_in.clone() : mask_in;
   self.bump_version();
   if (self.numel() == 0) return;
+  if (self.device().is_cuda()) {
+    cuda_kernels::index_masked_fill("masked_fill_")(self, mask, value, static_cast<int64_t>(value));
+    return;
+  }
   int64_t sa[kMaxDims], sm[kMaxDims];
   broadcast_byte_strides(self, b, sa);
   broadcast_byte_strides(mask, b, sm);
@@ -56,6 +61,7 @@ Array masked_select(const Array& self, const Array& mask) {
   idx::check_same_device(self, mask, "masked_select");
   check_mask(mask, "masked_select");
   Shape b = broadcast_shapes(self.shape(), mask.shape(), "masked_select");
+  if (self.device().is_cuda()) return cuda_kernels::index_masked_select("masked_select")(self, mask);
   const int64_t n = shape_numel(b);
   if (n == 0) return Array::empty({0}, self.dtype(), self.device());
   int64_t sa[kMaxDims], sm[kMaxDims];
@@ -92,7 +98,7 @@ Array masked_select(const Array& self, const Array& mask) {
 }
 
 Array nonzero(const Array& self) {
-  idx::check_cpu(self, "nonzero");
+  if (self.device().is_cuda()) return cuda_kernels::index_nonzero("nonzero")(self);
   const int64_t nd = self.ndim();
   const Shape shape = nd == 0 ? Shape{1} : self.shape();
   const int64_t n = shape_numel(shape);

@@ -5,14 +5,15 @@
 #include <algorithm>
 
 #include "index.h"
+#include "index_cuda.h"
 #include "index_util.h"
 
 namespace ember {
 
 Array one_hot(const Array& self, int64_t num_classes) {
-  idx::check_cpu(self, "one_hot");
   EMBER_CHECK(self.dtype() == DType::Int64 || self.dtype() == DType::Int32, Type,
               "[one_hot] expected an int64 (or int32) tensor of class indices, got ", dtype_name(self.dtype()));
+  if (self.device().is_cuda()) return cuda_kernels::index_one_hot("one_hot")(idx::cuda_index64(self), num_classes);
   Array lab = self.contiguous();
   const int64_t n = lab.numel();
   EMBER_CHECK(num_classes >= -1, Value, "[one_hot] num_classes must be -1 or non-negative, got ", num_classes);

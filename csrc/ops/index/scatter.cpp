@@ -14,6 +14,7 @@
 
 #include "core/overlap.h"
 #include "index.h"
+#include "index_cuda.h"
 #include "index_util.h"
 
 namespace ember {
@@ -111,6 +112,14 @@ void scatter_red(const Array& self, int64_t dim, const Array& index, const Array
 
 void run_scatter(const Array& self, int64_t dim, const Array& index, const Array& src, Red red, double alpha,
                  const char* op) {
+  if (self.device().is_cuda()) {
+    // src is read at index's coordinates: view it with index's shape (a 0-d src repeats).
+    const Shape st = src.ndim() ? src.strides() : Shape(index.ndim(), 0);
+    const Array sv(src.storage(), index.shape(), st, src.offset(), src.dtype());
+    cuda_kernels::index_scatter(op)(self, dim, idx::cuda_index64(index), &sv, 0.0, 0, static_cast<int>(red), alpha,
+                                    op);
+    return;
+  }
   EMBER_DISPATCH_ALL(self.dtype(), op, [&] {
     idx::dispatch_index(index.dtype(), [&](auto it) { scatter_red<scalar_t, decltype(it)>(self, dim, index, src, red, alpha); });
   });
@@ -171,6 +180,27 @@ Array identity_of(const Array& self, Red red) {
   return out;
 }
 
+// The identity of `red` for self's dtype as (double, exact int64) for the CUDA kernel.
+void identity_value(DType dt, Red red, double& v, int64_t& iv) {
+  EMBER_DISPATCH_ALL(dt, "scatter_reduce", [&] {
+    using C = compute_t<scalar_t>;
+    C c = red == Red::Prod ? C(1) : C(0);
+    if (red == Red::Max)
+      c = std::numeric_limits<C>::has_infinity ? -std::numeric_limits<C>::infinity() : std::numeric_limits<C>::lowest();
+    if (red == Red::Min)
+      c = std::numeric_limits<C>::has_infinity ? std::numeric_limits<C>::infinity() : std::numeric_limits<C>::max();
+    v = static_cast<double>(c);
+    iv = std::is_floating_point<C>::value ? 0 : static_cast<int64_t>(c);
+  });
+}
+
+// self[index] (red)= value on CUDA (a scalar passed by value, no 0-d device array).
+void run_scatter_value_cuda(const Array& self, int64_t dim, const Array& index, double v, int64_t iv, Red red,
+                            const char* op) {
+  cuda_kernels::index_scatter(op)(self, dim, idx::cuda_index64(index), nullptr, v, iv, static_cast<int>(red), 1.0,
+                                  op);
+}
+
 }  // namespace
 
 void scatter_(const Array& self_in, int64_t dim, const Array& index_in, const Array& src_in, const std::string& reduce) {
@@ -190,11 +220,18 @@ void scatter_value_(const Array& self_in, int64_t dim, const Array& index_in, do
   const bool z = self_in.ndim() == 0;
   Array self = z ? self_in.reshape({1}) : self_in;
   Array index = (z && index_in.ndim() == 0) ? index_in.reshape({1}) : index_in;
-  Array src = Array::scalar(value, self.dtype(), self.device());
+  // On CUDA the value goes to the kernel by value; a 0-d view of self (never read)
+  // stands in for it in the shared checks.
+  const bool cuda = self.device().is_cuda();
+  Array src = cuda ? Array(self.storage(), Shape{}, Shape{}, self.offset(), self.dtype())
+                   : Array::scalar(value, self.dtype(), self.device());
   dim = check_scatter(self, dim, index, src, "scatter");
   check_scatter_write(self, index, nullptr, "scatter");
   self_in.bump_version();
-  run_scatter(self, dim, index, src, red, 1.0, "scatter");
+  if (cuda)
+    run_scatter_value_cuda(self, dim, index, value, static_cast<int64_t>(value), red, "scatter");
+  else
+    run_scatter(self, dim, index, src, red, 1.0, "scatter");
 }
 
 void scatter_reduce_(const Array& self_in, int64_t dim, const Array& index_in, const Array& src_in,
@@ -214,9 +251,24 @@ void scatter_reduce_(const Array& self_in, int64_t dim, const Array& index_in, c
   EMBER_CHECK(src.ndim() == self.ndim(), Value, "[scatter_reduce] src must be a tensor of self's rank");
   check_scatter_write(self, index, &src, "scatter_reduce");
   self_in.bump_version();
-  if (!include_self) run_scatter(self, dim, index, identity_of(self, red), Red::Assign, 1.0, "scatter_reduce");
+  if (!include_self) {
+    if (self.device().is_cuda()) {
+      double v = 0;
+      int64_t iv = 0;
+      identity_value(self.dtype(), red, v, iv);
+      run_scatter_value_cuda(self, dim, index, v, iv, Red::Assign, "scatter_reduce");
+    } else {
+      run_scatter(self, dim, index, identity_of(self, red), Red::Assign, 1.0, "scatter_reduce");
+    }
+  }
   run_scatter(self, dim, index, src, red, 1.0, "scatter_reduce");
   if (!mean || index.numel() == 0) return;
+  if (self.device().is_cuda()) {
+    Array counts = Array::zeros(self.shape(), DType::Int64, self.device());
+    run_scatter_value_cuda(counts, dim, index, 1.0, 1, Red::Sum, "scatter_reduce");
+    cuda_kernels::index_scatter_mean_div("scatter_reduce")(self, counts, include_self ? 1 : 0);
+    return;
+  }
   // mean: count the scattered elements per target, then divide where anything landed.
   Array counts = Array::zeros(self.shape(), DType::Int64, self.device());
   Array one = Array::scalar(1.0, DType::Int64, self.device());
@@ -249,7 +301,7 @@ void index_add_(const Array& self_in, int64_t dim, const Array& index_in, const 
               dtype_name(self_in.dtype()), " and ", dtype_name(source_in.dtype()));
   Array self = self_in.ndim() == 0 ? self_in.reshape({1}) : self_in;
   Array source = source_in.ndim() == 0 ? source_in.reshape({1}) : source_in;
-  Array index = index_in.reshape({-1});
+  Array index = idx::cuda_index64(index_in.reshape({-1}));  // widened before the 0-stride view below
   dim = wrap_dim(dim, self.ndim(), op);
   EMBER_CHECK(source.ndim() == self.ndim(), Value, "[index_add] source of shape ", shape_str(source_in.shape()),
               " must have as many dims as self of shape ", shape_str(self_in.shape()));

@@ -12,6 +12,7 @@
 #include <algorithm>
 
 #include "core/checked.h"
+#include "ops/pad/pad_cuda.h"
 
 namespace ember {
 namespace {
@@ -164,7 +165,25 @@ Array constant_pad(const Array& x, const std::vector<int64_t>& pad, double value
 
 void check_input(const Array& a, const char* what) {
   EMBER_CHECK(a.defined(), Value, "[pad] ", what, " is undefined");
-  EMBER_CHECK(a.device().is_cpu(), Runtime, "[pad] no CUDA kernel yet: ", what, " is on ", a.device().str());
+}
+
+// The CUDA kernels' description of the padded dims (closed forms of index_map).
+pad_cuda::PadDims cuda_dims(const Shape& xs, const std::vector<DimPad>& p, int64_t k, Mode mode, int64_t outer) {
+  pad_cuda::PadDims pd;
+  pd.k = static_cast<int>(k);
+  pd.mode = static_cast<int>(mode);
+  pd.outer = outer;
+  const int64_t nd = static_cast<int64_t>(xs.size());
+  for (int64_t j = 0; j < k; ++j) {
+    const int64_t d = nd - k + j, in = xs[d], lo = p[d].lo, hi = p[d].hi;
+    pd.in[j] = in;
+    pd.out[j] = in + lo + hi;
+    pd.lo[j] = lo;
+    pd.first[j] = std::max<int64_t>(-lo, 0);
+    pd.kept[j] = in + std::min<int64_t>(lo, 0) + std::min<int64_t>(hi, 0);
+    pd.shift[j] = std::max<int64_t>(lo, 0);
+  }
+  return pd;
 }
 
 }  // namespace
@@ -185,6 +204,10 @@ Array pad(const Array& x, const std::vector<int64_t>& pad, const std::string& mo
   int64_t outer = 1;
   for (int64_t d = 0; d < nd - k; ++d) outer = checked_mul(outer, x.shape()[d], "pad");
   Array xc = x.contiguous();
+  if (x.device().is_cuda()) {
+    cuda_kernels::pad_map_forward("pad")(y, xc, cuda_dims(x.shape(), p, k, m, outer));
+    return y;
+  }
   pad_detail::gather(xc.data_ptr(), y.data_ptr(), x.itemsize(), outer, in, maps);
   return y;
 }
@@ -220,6 +243,8 @@ Array pad_backward(const Array& grad, const std::vector<int64_t>& input_shape, c
   Array gc = grad.to(cd).contiguous();
   if (out[nd - 1] == 0 || gc.numel() == 0) {
     gx.zero_();
+  } else if (grad.device().is_cuda()) {
+    cuda_kernels::pad_map_backward("pad_backward")(gx, gc, cuda_dims(xs, p, k, m, outer));
   } else if (cd == DType::Float64) {
     pad_detail::scatter_add_f64(gc.data<double>(), gx.data<double>(), outer, in, maps);
   } else {

@@ -1,7 +1,9 @@
 // cat.cpp — cat and stack. The output is allocated once in the promoted dtype
 // and each input is copied (converting, parallel inside copy_) into its slab,
-// a narrow() view of the output along `dim`.
+// a narrow() view of the output along `dim`. On CUDA one kernel copies every
+// input (shape_cuda.cu), after converting any of another dtype or layout.
 #include "shape.h"
+#include "shape_cuda.h"
 
 namespace ember {
 
@@ -35,6 +37,14 @@ Array cat(const std::vector<Array>& arrays, int64_t dim) {
   }
   shape[dim] = total;
   Array out = Array::empty(shape, dt, dev, "cat");
+  if (dev.is_cuda()) {
+    // One kernel for every input (contiguous, of out's dtype; others are converted first).
+    std::vector<Array> conv;
+    conv.reserve(in.size());
+    for (const Array* a : in) conv.push_back(a->to(dt).contiguous());
+    cuda_kernels::shape_cat("cat")(out, conv, dim);
+    return out;
+  }
   int64_t off = 0;
   for (const Array* a : in) {
     const int64_t n = a->shape()[dim];

@@ -39,12 +39,15 @@ Array repeat_interleave(const Array& self_in, const Array& repeats_in, std::opti
               "[repeat_interleave] repeats must be an int64 or int32 tensor, got ", dtype_name(repeats_in.dtype()));
   EMBER_CHECK(repeats_in.ndim() <= 1, Value, "[repeat_interleave] repeats must be 0-d or 1-D, got shape ",
               shape_str(repeats_in.shape()));
-  EMBER_CHECK(repeats_in.device().is_cpu(), Runtime, "[repeat_interleave] repeats must be on the CPU");
+  EMBER_CHECK(repeats_in.device().is_cpu() || repeats_in.device() == self_in.device(), Runtime,
+              "[repeat_interleave] expected repeats on the CPU or on the input's device, got ",
+              repeats_in.device().str(), " and ", self_in.device().str());
   Array self = dim_opt ? self_in : self_in.reshape({-1});
   if (self.ndim() == 0) self = self.reshape({1});
   const int64_t dim = wrap_dim(dim_opt.value_or(0), self.ndim(), "repeat_interleave");
   const int64_t n = self.shape()[dim];
-  Array rep = repeats_in.to(DType::Int64).contiguous().reshape({-1});
+  // The output size depends on the repeats: CUDA repeats are read on the host (one sync).
+  Array rep = repeats_in.to(cpu_device()).to(DType::Int64).contiguous().reshape({-1});
   EMBER_CHECK(rep.numel() == 1 || rep.numel() == n, Value, "[repeat_interleave] repeats must have 1 or ", n,
               " elements (the size of dim ", dim, "), got ", rep.numel());
   const int64_t* r = rep.data<int64_t>();
@@ -61,7 +64,7 @@ Array repeat_interleave(const Array& self_in, const Array& repeats_in, std::opti
     std::fill(w, w + k, i);
     w += k;
   }
-  return index_select(self, dim, index);
+  return index_select(self, dim, index.to(self.device()));
 }
 
 }  // namespace ember

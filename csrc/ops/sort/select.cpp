@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "sort.h"
+#include "sort_cuda.h"
 #include "sort_util.h"
 
 namespace ember {
@@ -21,7 +22,6 @@ Shape reduced_shape(const Shape& s, int64_t dim, bool keepdim) {
 // first NaN instead when the slice holds one.
 std::pair<Array, Array> kth_impl(const Array& self_in, int64_t k, int64_t dim, bool keepdim, bool median,
                                  const char* op) {
-  EMBER_CHECK(self_in.device().is_cpu(), Runtime, "[", op, "] ", self_in.device().str(), " tensors are not supported yet");
   Array self = self_in.ndim() == 0 ? self_in.reshape({1}) : self_in;
   dim = wrap_dim(dim, self.ndim(), op);
   const int64_t n = self.shape()[dim];
@@ -35,7 +35,11 @@ std::pair<Array, Array> kth_impl(const Array& self_in, int64_t k, int64_t dim, b
   Shape kshape = reduced_shape(self.shape(), dim, true);
   Array values = Array::empty(kshape, self.dtype(), self.device());
   Array indices = Array::empty(kshape, DType::Int64, self.device());
-  if (values.numel() > 0) {
+  if (self.device().is_cuda()) {
+    if (values.numel() > 0)
+      cuda_kernels::sort_select(op)(self, dim, false, median ? sort_cuda::kMedian : sort_cuda::kRank, k, values,
+                                    indices);
+  } else if (values.numel() > 0) {
     std::vector<int64_t> in_off = sorting::slice_offsets(self, dim);
     const int64_t ist = self.strides()[dim];
     EMBER_DISPATCH_ALL(self.dtype(), op, [&] {
@@ -75,7 +79,6 @@ std::pair<Array, Array> kth_impl(const Array& self_in, int64_t k, int64_t dim, b
 
 std::pair<Array, Array> topk(const Array& self_in, int64_t k, int64_t dim, bool largest, bool sorted) {
   (void)sorted;  // always sorted: a valid answer for sorted=False too
-  EMBER_CHECK(self_in.device().is_cpu(), Runtime, "[topk] ", self_in.device().str(), " tensors are not supported yet");
   Array self = self_in.ndim() == 0 ? self_in.reshape({1}) : self_in;
   dim = wrap_dim(dim, self.ndim(), "topk");
   const int64_t n = self.shape()[dim];
@@ -85,16 +88,20 @@ std::pair<Array, Array> topk(const Array& self_in, int64_t k, int64_t dim, bool 
   Array values = Array::empty(shape, self.dtype(), self.device());
   Array indices = Array::empty(shape, DType::Int64, self.device());
   // Ties keep the lower index first, so the order is total and matches torch's.
-  sorting::ordered_slices(self, values, indices, dim, "topk", [&](const auto& keys, std::vector<int64_t>& perm) {
-    if (largest)
-      std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
-        return sorting::greater_nan(keys[x], keys[y]) || (!sorting::greater_nan(keys[y], keys[x]) && x < y);
-      });
-    else
-      std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
-        return sorting::less_nan(keys[x], keys[y]) || (!sorting::less_nan(keys[y], keys[x]) && x < y);
-      });
-  });
+  if (self.device().is_cuda()) {
+    cuda_kernels::sort_select("topk")(self, dim, largest, sort_cuda::kFirst, 0, values, indices);
+  } else {
+    sorting::ordered_slices(self, values, indices, dim, "topk", [&](const auto& keys, std::vector<int64_t>& perm) {
+      if (largest)
+        std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
+          return sorting::greater_nan(keys[x], keys[y]) || (!sorting::greater_nan(keys[y], keys[x]) && x < y);
+        });
+      else
+        std::partial_sort(perm.begin(), perm.begin() + k, perm.end(), [&](int64_t x, int64_t y) {
+          return sorting::less_nan(keys[x], keys[y]) || (!sorting::less_nan(keys[y], keys[x]) && x < y);
+        });
+    });
+  }
   if (self_in.ndim() == 0) return {values.reshape(k ? Shape{} : Shape{0}), indices.reshape(k ? Shape{} : Shape{0})};
   return {values, indices};
 }

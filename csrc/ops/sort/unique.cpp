@@ -5,12 +5,13 @@
 #include <numeric>
 
 #include "sort.h"
+#include "sort_cuda.h"
 #include "sort_util.h"
 
 namespace ember {
 
 std::tuple<Array, Array, Array> unique(const Array& self, bool return_inverse, bool return_counts) {
-  EMBER_CHECK(self.device().is_cpu(), Runtime, "[unique] ", self.device().str(), " tensors are not supported yet");
+  if (self.device().is_cuda()) return cuda_kernels::sort_unique("unique")(self, return_inverse, return_counts);
   Array flat = self.reshape({-1}).contiguous();
   const int64_t n = flat.numel();
   Array values, inverse, counts;
