@@ -2,6 +2,7 @@
 // lists of Arrays (params, grads, state buffers, 0-d step tensors) and updates
 // them in place, without the GIL.
 #include "bindings.h"
+#include "ops/optim/amp.h"
 #include "ops/optim/optim.h"
 
 namespace ember {
@@ -42,6 +43,11 @@ void bind_optim(py::module_& m) {
         py::arg("step_size_max"), py::arg("maximize"), release_gil());
   m.def("lion_step", &lion_step, py::arg("params"), py::arg("grads"), py::arg("exp_avgs"), py::arg("lr"),
         py::arg("beta1"), py::arg("beta2"), py::arg("weight_decay"), py::arg("maximize"), release_gil());
+  // GradScaler (csrc/ops/optim/amp.h): torch's names.
+  m.def("_amp_foreach_non_finite_check_and_unscale_", &amp_non_finite_check_and_unscale_, py::arg("grads"),
+        py::arg("found_inf"), py::arg("inv_scale"), release_gil());
+  m.def("_amp_update_scale_", &amp_update_scale_, py::arg("scale"), py::arg("growth_tracker"), py::arg("found_inf"),
+        py::arg("growth_factor"), py::arg("backoff_factor"), py::arg("growth_interval"), release_gil());
 }
 
 }  // namespace ember

@@ -2,7 +2,9 @@
 // kernels (attention_kernels.h). Inputs keep their strides on (B, H, L) as long as
 // the last dim is unit-stride, so the (N, L, H, E) -> (N, H, L, E) permute of
 // multi-head attention needs no copy; outputs and gradients are contiguous.
-// float16/bfloat16 are computed in float32 and cast back.
+// float16/bfloat16 are computed in float32 and cast back. CUDA tensors run the
+// same checks and layout, then the CUDA kernels (attention_cuda.h) instead of the
+// CPU work items.
 #include "attention.h"
 
 #include <cmath>
@@ -10,6 +12,7 @@
 #include "core/checked.h"
 #include "core/cpu_features.h"
 #include "core/parallel.h"
+#include "attention_cuda.h"
 #include "ops/random/random.h"
 
 namespace ember {
@@ -25,9 +28,13 @@ const Kernels& pick() {
   }
 }
 
+void check_device(const Array& a, Device dev, const char* op) {
+  EMBER_CHECK(a.device() == dev, Runtime, "[", op, "] expected all tensors on the same device, got ", dev.str(),
+              " and ", a.device().str());
+}
+
 void check_tensor(const Array& a, const char* op, const char* what) {
   EMBER_CHECK(a.defined(), Value, "[", op, "] ", what, " is undefined");
-  EMBER_CHECK(a.device().is_cpu(), Runtime, "[", op, "] no CUDA kernel yet (", what, " on ", a.device().str(), ")");
   EMBER_CHECK(is_floating(a.dtype()), Type, "[", op, "] expected a floating point ", what, ", got ",
               dtype_name(a.dtype()));
   EMBER_CHECK(a.ndim() == 4, Value, "[", op, "] expected ", what, " of 4 dims (B, H, L, E), got shape ",
@@ -51,6 +58,8 @@ Geometry check_qkv(const Array& q, const Array& k, const Array& v, const char* o
   check_tensor(q, op, "query");
   check_tensor(k, op, "key");
   check_tensor(v, op, "value");
+  check_device(k, q.device(), op);
+  check_device(v, q.device(), op);
   EMBER_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype(), Runtime, "[", op,
               "] expected query, key and value of one dtype, got ", dtype_name(q.dtype()), ", ",
               dtype_name(k.dtype()), " and ", dtype_name(v.dtype()));
@@ -71,13 +80,13 @@ Geometry check_qkv(const Array& q, const Array& k, const Array& v, const char* o
 
 // Fills the mask fields of p; `m` is converted to compute dtype when additive.
 template <class T>
-void set_mask(Params<T>& p, Array& m, const Geometry& g, DType cd, const char* op) {
+void set_mask(Params<T>& p, Array& m, const Geometry& g, DType cd, Device dev, const char* op) {
   p.mask_kind = 0;
   p.mask_b = nullptr;
   p.mask_f = nullptr;
   p.m_sb = p.m_sh = p.m_sl = p.m_ss = 0;
   if (!m.defined()) return;
-  EMBER_CHECK(m.device().is_cpu(), Runtime, "[", op, "] no CUDA kernel yet (attn_mask on ", m.device().str(), ")");
+  check_device(m, dev, op);
   EMBER_CHECK(m.ndim() == 4, Value, "[", op, "] expected attn_mask of 4 dims, got shape ", shape_str(m.shape()));
   const int64_t want[4] = {g.B, g.Hq, g.L, g.S};
   for (int d = 0; d < 4; ++d)
@@ -117,6 +126,20 @@ Params<T> make_params(const Array& q, const Array& k, const Array& v, const Geom
   return p;
 }
 
+// The tensor-core forward (attention_fwd_tc_cuda.cu) takes CUDA float16/bfloat16
+// q, k, v with E == Ev in {32, 64, 128}, unit-stride last dims, the other strides
+// multiples of 8 elements and 16-byte aligned data (its 16-byte tile loads).
+bool tensor_core_ok(const Array& q, const Array& k, const Array& v, const Geometry& g) {
+  if (!q.device().is_cuda() || (q.dtype() != DType::Float16 && q.dtype() != DType::BFloat16)) return false;
+  if (g.E != g.Ev || (g.E != 32 && g.E != 64 && g.E != 128)) return false;
+  for (const Array* a : {&q, &k, &v}) {
+    if (a->strides()[3] != 1 || reinterpret_cast<uintptr_t>(a->data_ptr()) % 16 != 0) return false;
+    for (int d = 0; d < 3; ++d)
+      if (a->shape()[d] > 1 && a->strides()[d] % 8 != 0) return false;
+  }
+  return true;
+}
+
 void check_scalars(double scale, double dropout_p, const char* op) {
   EMBER_CHECK(std::isfinite(scale), Value, "[", op, "] expected a finite scale, got ", scale);
   EMBER_CHECK(dropout_p >= 0.0 && dropout_p <= 1.0, Value, "[", op, "] dropout_p must be in [0, 1], got ",
@@ -131,7 +154,10 @@ SdpaForward sdpa_forward(const Array& q_in, const Array& k_in, const Array& v_in
   const Geometry g = check_qkv(q_in, k_in, v_in, op);
   check_scalars(scale, dropout_p, op);
   const DType cd = compute_dtype(q_in.dtype());
-  Array q = prepared(q_in, cd), k = prepared(k_in, cd), v = prepared(v_in, cd), m = mask_in;
+  // float16/bfloat16 on CUDA read q, k, v as they are (tensor cores) when the layout allows
+  const bool tc = tensor_core_ok(q_in, k_in, v_in, g);
+  Array q = tc ? q_in : prepared(q_in, cd), k = tc ? k_in : prepared(k_in, cd), v = tc ? v_in : prepared(v_in, cd);
+  Array m = mask_in;
   const Shape out_shape{g.B, g.Hq, g.L, g.Ev};
   checked_nbytes(out_shape, itemsize(cd), op);
   SdpaForward r;
@@ -149,11 +175,23 @@ SdpaForward sdpa_forward(const Array& q_in, const Array& k_in, const Array& v_in
   auto run = [&](auto tag) {
     using T = decltype(tag);
     Params<T> p = make_params<T>(q, k, v, g, is_causal, scale, dropout_p);
-    set_mask(p, m, g, cd, op);
+    set_mask(p, m, g, cd, q_in.device(), op);
     p.seed = r.seed;
     p.offset = r.offset;
     p.out = r.out.data<T>();
     p.lse = r.lse.data<T>();
+    if (q_in.device().is_cuda()) {
+      if constexpr (std::is_same_v<T, float>) {
+        if (tc) {
+          cuda_kernels::attention_fwd_tc(op)(p, q.data_ptr(), k.data_ptr(), v.data_ptr(),
+                                             q.dtype() == DType::BFloat16, q_in.device().index);
+          return;
+        }
+      }
+      if constexpr (std::is_same_v<T, float>) cuda_kernels::attention_fwd_f32(op)(p, q_in.device().index);
+      else cuda_kernels::attention_fwd_f64(op)(p, q_in.device().index);
+      return;
+    }
     const Kernels& kern = pick();
     auto fn = [&](int64_t b, int64_t e) {
       if constexpr (std::is_same_v<T, float>) kern.fwd_f32(p, b, e);
@@ -180,12 +218,15 @@ std::tuple<Array, Array, Array, Array> sdpa_backward(const Array& grad_out, cons
   check_scalars(scale, dropout_p, op);
   check_tensor(grad_out, op, "grad");
   check_tensor(out_in, op, "output");
+  check_device(grad_out, q_in.device(), op);
+  check_device(out_in, q_in.device(), op);
   const Shape out_shape{g.B, g.Hq, g.L, g.Ev};
   EMBER_CHECK(grad_out.shape() == out_shape && out_in.shape() == out_shape, Value, "[", op,
               "] expected grad and output of shape ", shape_str(out_shape), ", got ", shape_str(grad_out.shape()),
               " and ", shape_str(out_in.shape()));
   EMBER_CHECK(lse_in.defined() && lse_in.shape() == Shape({g.B, g.Hq, g.L}), Value, "[", op,
               "] expected logsumexp of shape (", g.B, ", ", g.Hq, ", ", g.L, ")");
+  check_device(lse_in, q_in.device(), op);
   const DType cd = compute_dtype(q_in.dtype());
   Array q = prepared(q_in, cd), k = prepared(k_in, cd), v = prepared(v_in, cd), m = mask_in;
   Array go = grad_out.to(cd).contiguous(), o = out_in.to(cd).contiguous(), lse = lse_in.to(cd).contiguous();
@@ -203,7 +244,7 @@ std::tuple<Array, Array, Array, Array> sdpa_backward(const Array& grad_out, cons
     auto run = [&](auto tag) {
       using T = decltype(tag);
       Params<T> p = make_params<T>(q, k, v, g, is_causal, scale, dropout_p);
-      set_mask(p, m, g, cd, op);
+      set_mask(p, m, g, cd, q_in.device(), op);
       p.seed = seed;
       p.offset = offset;
       p.out = o.data<T>();
@@ -213,6 +254,11 @@ std::tuple<Array, Array, Array, Array> sdpa_backward(const Array& grad_out, cons
       p.dk = dk.data<T>();
       p.dv = dv.data<T>();
       p.dmask = dmask.defined() ? dmask.data<T>() : nullptr;
+      if (q_in.device().is_cuda()) {
+        if constexpr (std::is_same_v<T, float>) cuda_kernels::attention_bwd_f32(op)(p, q_in.device().index);
+        else cuda_kernels::attention_bwd_f64(op)(p, q_in.device().index);
+        return;
+      }
       const Kernels& kern = pick();
       auto fn = [&](int64_t b, int64_t e) {
         if constexpr (std::is_same_v<T, float>) kern.bwd_f32(p, b, e);

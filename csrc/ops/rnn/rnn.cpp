@@ -1,10 +1,17 @@
 // rnn.cpp — argument checks, output/workspace allocation and dtype dispatch of the
 // fused recurrent layers (time loops in rnn_cpu.cpp, pointwise passes in
-// rnn_pointwise.h). Inputs are made contiguous (no-ops in the usual case); CUDA
-// tensors get "[op] no CUDA kernel yet".
+// rnn_pointwise.h). Inputs are made contiguous (no-ops in the usual case).
+//
+// CUDA tensors run the same checks and allocation, then the same time loop on the
+// host (layer_forward_cuda / layer_backward_cuda below): every GEMM through mm_out
+// (the CUDA GEMM of ops/linalg), the pointwise step, bias rows, bias gradients and
+// one add through the kernels of rnn_cuda.h, all queued on the current stream (no
+// synchronisation inside the loop).
 #include "rnn.h"
 
 #include "core/checked.h"
+#include "ops/linalg/matmul.h"
+#include "rnn_cuda.h"
 
 namespace ember {
 namespace {
@@ -31,7 +38,6 @@ RnnMode check_mode(int mode) {
 // A defined CPU float32/float64 array of `ndim` dims and dtype `dt` (when given).
 void check_arr(const Array& a, const char* op, const char* what, int64_t ndim, const DType* dt) {
   EMBER_CHECK(a.defined(), Value, "[", op, "] ", what, " is undefined");
-  EMBER_CHECK(!a.device().is_cuda(), Runtime, "[", op, "] no CUDA kernel yet (", what, " on ", a.device().str(), ")");
   EMBER_CHECK(a.dtype() == DType::Float32 || a.dtype() == DType::Float64, Type, "[", op,
               "] expected a float32 or float64 ", what, ", got ", dtype_name(a.dtype()));
   if (dt)
@@ -39,6 +45,11 @@ void check_arr(const Array& a, const char* op, const char* what, int64_t ndim, c
                 dtype_name(a.dtype()));
   EMBER_CHECK(a.ndim() == ndim, Value, "[", op, "] expected ", what, " of ", ndim, " dims, got shape ",
               shape_str(a.shape()));
+}
+
+void check_dev(const Array& a, Device dev, const char* op) {
+  EMBER_CHECK(a.device() == dev, Runtime, "[", op, "] expected all tensors on the same device, got ", dev.str(),
+              " and ", a.device().str());
 }
 
 void check_shape(const Array& a, const Shape& want, const char* op, const char* what) {
@@ -59,6 +70,9 @@ Dims check_common(int mode, const Array& x, const Array& w_ih, const Array& w_hh
   d.G = gates(d.mode);
   check_arr(x, op, "input", 2, nullptr);
   const DType dt = x.dtype();
+  const Device dev = x.device();
+  for (const Array* a : {&w_ih, &w_hh, b_ih ? &*b_ih : nullptr, b_hh ? &*b_hh : nullptr, w_hr ? &*w_hr : nullptr})
+    if (a && a->defined()) check_dev(*a, dev, op);
   check_arr(w_ih, op, "weight_ih", 2, &dt);
   check_arr(w_hh, op, "weight_hh", 2, &dt);
   d.N = x.shape()[0];
@@ -127,6 +141,194 @@ std::vector<Shape> ws_shapes(const Dims& d, bool proj) {
   return s;
 }
 
+// ---------------------------------------------------------------- CUDA time loops
+// The CPU loops of rnn_cpu.cpp step for step, on device Arrays: GEMMs by mm_out on
+// views (rows of a step are a narrow() of the (N, .) buffers, W^T a transpose()
+// view), the rest by the rnn_cuda.h kernels.
+
+// out = a @ b + beta * out; skips empty products (K == 0 leaves beta * out).
+void mm(const Array& out, const Array& a, const Array& b, double beta) {
+  if (out.numel() == 0) return;
+  if (a.shape()[1] == 0) {
+    if (beta == 0.0) out.zero_();
+    return;
+  }
+  mm_out(out, a, b, 1.0, beta);
+}
+
+Array rows_of(const Array& a, int64_t start, int64_t n) { return a.narrow(0, start, n); }
+
+rnn_cuda::CellArgs cell_args(const Dims& d, DType dt, Device dev, int64_t n) {
+  rnn_cuda::CellArgs c;
+  c.mode = static_cast<int>(d.mode);
+  c.dtype = dt;
+  c.device = dev.index;
+  c.n = n;
+  c.H = d.H;
+  return c;
+}
+
+void layer_forward_cuda(const Dims& d, const std::vector<int64_t>& bs, bool reverse, const Array& x, const Array& h0,
+                        const OptArray& c0, const Array& w_ih, const Array& w_hh, const OptArray& b_ih,
+                        const OptArray& b_hh, const OptArray& w_hr, const Array& y, const Array& hn,
+                        const OptArray& cn, std::vector<Array>& ws, const char* op) {
+  const DType dt = x.dtype();
+  const Device dev = x.device();
+  const bool lstm = d.mode == RnnMode::Lstm, gru = d.mode == RnnMode::Gru;
+  const bool proj = lstm && w_hr.has_value();
+  const int64_t GH = d.G * d.H, T_ = static_cast<int64_t>(bs.size());
+  const Array& G = ws[0];
+  const Array& Hp = ws[1];
+  // 1. G = X W_ih^T + b_ih (+ b_hh, except for GRU)
+  cuda_kernels::rnn_bias_rows(op)(G, b_ih ? &*b_ih : nullptr, b_hh ? &*b_hh : nullptr, !gru);
+  mm(G, x, w_ih.transpose(0, 1), 1.0);
+  // running state
+  Array hbuf = h0.clone();
+  Array cbuf = lstm ? c0->clone() : Array();
+  Array gh = gru ? Array::empty({d.B, GH}, dt, dev) : Array();
+  const Array whhT = w_hh.transpose(0, 1);
+  int64_t o = 0;
+  std::vector<int64_t> off(bs.size());
+  for (size_t t = 0; t < bs.size(); ++t) {
+    off[t] = o;
+    o += bs[t];
+  }
+  for (int64_t s = 0; s < T_; ++s) {
+    const int64_t t = reverse ? T_ - 1 - s : s;
+    const int64_t n = bs[t], ot = off[t];
+    Array hp = rows_of(Hp, ot, n);
+    hp.copy_(rows_of(hbuf, 0, n));
+    Array g = rows_of(G, ot, n);
+    Array yt = rows_of(y, ot, n);
+    rnn_cuda::CellArgs c = cell_args(d, dt, dev, n);
+    c.g = g.data_ptr();
+    switch (d.mode) {
+      case RnnMode::Tanh:
+      case RnnMode::Relu:
+        mm(g, hp, whhT, 1.0);
+        c.y = yt.data_ptr();
+        c.hbuf = hbuf.data_ptr();
+        cuda_kernels::rnn_cell_forward(op)(c);
+        break;
+      case RnnMode::Lstm: {
+        mm(g, hp, whhT, 1.0);
+        Array r = proj ? rows_of(ws[4], ot, n) : yt;
+        c.cbuf = cbuf.data_ptr();
+        c.cprev = rows_of(ws[2], ot, n).data_ptr();
+        c.c = rows_of(ws[3], ot, n).data_ptr();
+        c.r = r.data_ptr();
+        c.hbuf = proj ? nullptr : hbuf.data_ptr();
+        cuda_kernels::rnn_cell_forward(op)(c);
+        if (proj) {
+          mm(yt, r, w_hr->transpose(0, 1), 0.0);
+          rows_of(hbuf, 0, n).copy_(yt);
+        }
+        break;
+      }
+      case RnnMode::Gru: {
+        Array ghs = rows_of(gh, 0, n);
+        mm(ghs, hp, whhT, 0.0);
+        c.gh = ghs.data_ptr();
+        c.bhh = b_hh ? b_hh->data_ptr() : nullptr;
+        c.hprev = hp.data_ptr();
+        c.ghn = rows_of(ws[2], ot, n).data_ptr();
+        c.y = yt.data_ptr();
+        c.hbuf = hbuf.data_ptr();
+        cuda_kernels::rnn_cell_forward(op)(c);
+        break;
+      }
+    }
+  }
+  hn.copy_(hbuf);
+  if (lstm) cn->copy_(cbuf);
+}
+
+void layer_backward_cuda(const Dims& d, const std::vector<int64_t>& bs, bool reverse, const Array& dy,
+                         const Array& dhn, const OptArray& dcn, const Array& x, const Array& w_ih, const Array& w_hh,
+                         const OptArray& w_hr, const std::vector<Array>& ws, const OptArray& dx, const Array& dh0,
+                         const OptArray& dc0, const Array& dw_ih, const Array& dw_hh, const OptArray& db_ih,
+                         const OptArray& db_hh, const OptArray& dw_hr, const char* op) {
+  const DType dt = x.dtype();
+  const Device dev = x.device();
+  const bool lstm = d.mode == RnnMode::Lstm, gru = d.mode == RnnMode::Gru;
+  const bool proj = lstm && w_hr.has_value();
+  const int64_t GH = d.G * d.H, T_ = static_cast<int64_t>(bs.size());
+  const Array& G = ws[0];
+  const Array& Hp = ws[1];
+  Array dGi = Array::empty({d.N, GH}, dt, dev);
+  Array dGh = gru ? Array::empty({d.N, GH}, dt, dev) : Array();
+  Array dhbuf = dhn.clone();
+  Array dcbuf = lstm ? dcn->clone() : Array();
+  Array dH = proj ? Array::empty({d.N, d.Hout}, dt, dev) : Array();
+  Array dr = proj ? Array::empty({d.B, d.H}, dt, dev) : Array();
+  std::vector<int64_t> off(bs.size());
+  int64_t o = 0;
+  for (size_t t = 0; t < bs.size(); ++t) {
+    off[t] = o;
+    o += bs[t];
+  }
+  for (int64_t s = 0; s < T_; ++s) {
+    const int64_t t = reverse ? s : T_ - 1 - s;
+    const int64_t n = bs[t], ot = off[t];
+    Array g = rows_of(G, ot, n);
+    Array dyt = rows_of(dy, ot, n);
+    Array dg = rows_of(dGi, ot, n);
+    Array dhs = rows_of(dhbuf, 0, n);
+    rnn_cuda::CellArgs c = cell_args(d, dt, dev, n);
+    c.g = g.data_ptr();
+    c.dg = dg.data_ptr();
+    switch (d.mode) {
+      case RnnMode::Tanh:
+      case RnnMode::Relu:
+        c.dy = dyt.data_ptr();
+        c.dhbuf = dhbuf.data_ptr();
+        cuda_kernels::rnn_cell_backward(op)(c);
+        mm(dhs, dg, w_hh, 0.0);
+        break;
+      case RnnMode::Lstm: {
+        c.cprev = rows_of(ws[2], ot, n).data_ptr();
+        c.c = rows_of(ws[3], ot, n).data_ptr();
+        if (proj) {
+          Array dht = rows_of(dH, ot, n);
+          cuda_kernels::rnn_add(op)(dht, dyt, dhs);
+          Array drs = rows_of(dr, 0, n);
+          mm(drs, dht, *w_hr, 0.0);
+          c.dr_a = drs.data_ptr();
+          c.dr_b = nullptr;
+        } else {
+          c.dr_a = dyt.data_ptr();
+          c.dr_b = dhbuf.data_ptr();
+        }
+        c.dcbuf = dcbuf.data_ptr();
+        cuda_kernels::rnn_cell_backward(op)(c);
+        mm(dhs, dg, w_hh, 0.0);
+        break;
+      }
+      case RnnMode::Gru: {
+        Array dgh = rows_of(dGh, ot, n);
+        c.ghn = rows_of(ws[2], ot, n).data_ptr();
+        c.hprev = rows_of(Hp, ot, n).data_ptr();
+        c.dy = dyt.data_ptr();
+        c.dhbuf = dhbuf.data_ptr();
+        c.dgh = dgh.data_ptr();
+        cuda_kernels::rnn_cell_backward(op)(c);
+        mm(dhs, dgh, w_hh, 1.0);
+        break;
+      }
+    }
+  }
+  dh0.copy_(dhbuf);
+  if (dc0 && lstm) dc0->copy_(dcbuf);
+  const Array& dGx = dGi;
+  const Array& dGr = gru ? dGh : dGi;
+  if (dx) mm(*dx, dGx, w_ih, 0.0);
+  mm(dw_ih, dGx.transpose(0, 1), x, 0.0);
+  mm(dw_hh, dGr.transpose(0, 1), Hp, 0.0);
+  if (db_ih) cuda_kernels::rnn_column_sum(op)(*db_ih, dGx);
+  if (db_hh) cuda_kernels::rnn_column_sum(op)(*db_hh, dGr);
+  if (proj && dw_hr) mm(*dw_hr, dH.transpose(0, 1), ws[4], 0.0);
+}
+
 }  // namespace
 
 std::tuple<Array, Array, OptArray, std::vector<Array>> rnn_layer_forward(
@@ -137,11 +339,13 @@ std::tuple<Array, Array, OptArray, std::vector<Array>> rnn_layer_forward(
   const Dims d = check_common(mode, x_, w_ih_, w_hh_, b_ih_, b_hh_, w_hr_, bs, op);
   const DType dt = x_.dtype();
   check_arr(h0_, op, "hx", 2, &dt);
+  check_dev(h0_, x_.device(), op);
   check_shape(h0_, {d.B, d.Hout}, op, "hidden state h0");
   const bool lstm = d.mode == RnnMode::Lstm;
   if (lstm) {
     EMBER_CHECK(c0_.has_value(), Value, "[", op, "] expected a cell state c0");
     check_arr(*c0_, op, "cx", 2, &dt);
+    check_dev(*c0_, x_.device(), op);
     check_shape(*c0_, {d.B, d.H}, op, "cell state c0");
   }
   Array x = x_.contiguous(), h0 = h0_.contiguous(), w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
@@ -154,6 +358,10 @@ std::tuple<Array, Array, OptArray, std::vector<Array>> rnn_layer_forward(
   for (const Shape& s : ws_shapes(d, w_hr.has_value())) {
     checked_nbytes(s, itemsize(dt), op);
     ws.push_back(Array::empty(s, dt, dev));
+  }
+  if (dev.is_cuda()) {
+    layer_forward_cuda(d, bs, reverse, x, h0, c0, w_ih, w_hh, b_ih, b_hh, w_hr, y, hn, cn, ws, op);
+    return {y, hn, cn, ws};
   }
   auto run = [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
@@ -177,12 +385,15 @@ std::vector<OptArray> rnn_layer_backward(int mode, const Array& dy_, const Array
   const DType dt = x_.dtype();
   const bool lstm = d.mode == RnnMode::Lstm;
   check_arr(dy_, op, "grad of output", 2, &dt);
+  check_dev(dy_, x_.device(), op);
   check_shape(dy_, {d.N, d.Hout}, op, "grad of output");
   check_arr(dhn_, op, "grad of h_n", 2, &dt);
+  check_dev(dhn_, x_.device(), op);
   check_shape(dhn_, {d.B, d.Hout}, op, "grad of h_n");
   if (lstm) {
     EMBER_CHECK(dcn_.has_value(), Value, "[", op, "] expected the grad of c_n");
     check_arr(*dcn_, op, "grad of c_n", 2, &dt);
+    check_dev(*dcn_, x_.device(), op);
     check_shape(*dcn_, {d.B, d.H}, op, "grad of c_n");
   }
   const std::vector<Shape> wss = ws_shapes(d, w_hr_.has_value());
@@ -191,6 +402,7 @@ std::vector<OptArray> rnn_layer_backward(int mode, const Array& dy_, const Array
   std::vector<Array> ws;
   for (size_t i = 0; i < saved.size(); ++i) {
     check_arr(saved[i], op, "saved activation", 2, &dt);
+    check_dev(saved[i], x_.device(), op);
     check_shape(saved[i], wss[i], op, "saved activation");
     ws.push_back(saved[i].contiguous());
   }
@@ -205,6 +417,11 @@ std::vector<OptArray> rnn_layer_backward(int mode, const Array& dy_, const Array
   OptArray db_ih = has_bias ? OptArray(Array::empty({d.G * d.H}, dt, dev)) : OptArray();
   OptArray db_hh = has_bias ? OptArray(Array::empty({d.G * d.H}, dt, dev)) : OptArray();
   OptArray dw_hr = w_hr ? OptArray(Array::empty(w_hr->shape(), dt, dev)) : OptArray();
+  if (dev.is_cuda()) {
+    layer_backward_cuda(d, bs, reverse, dy, dhn, dcn, x, w_ih, w_hh, w_hr, ws, dx, dh0, dc0, dw_ih, dw_hh, db_ih,
+                        db_hh, dw_hr, op);
+    return {dx, OptArray(dh0), dc0, OptArray(dw_ih), OptArray(dw_hh), db_ih, db_hh, dw_hr};
+  }
   auto run = [&](auto* tag) {
     using T = std::remove_pointer_t<decltype(tag)>;
     LayerArgs<T> a = layer_args<T>(d, bs, reverse, x, w_ih, w_hh, OptArray(), OptArray(), w_hr);
