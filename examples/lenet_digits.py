@@ -6,8 +6,9 @@ pool - three fully connected layers, with today's additions (batch norm after ea
 convolution, dropout before the fully connected layers, 16/32 channels) that lift
 it from ~95% to ~98% on this small training set (1437 images). ember.datasets.Digits'
 fixed 80/20 split; Adam with the learning rate decayed by 0.9 per epoch; one line per epoch.
-Run: python examples/lenet_digits.py
+Run: python examples/lenet_digits.py [--device cuda]
 """
+import argparse
 import time
 
 import numpy as np
@@ -53,26 +54,29 @@ def load_split():
     return x_tr, x_te, train.targets.numpy(), test.targets.numpy()
 
 
-def evaluate(model, x, y):
+def evaluate(model, x, y, device="cpu"):
     model.eval()
     with ember.no_grad():
-        logits = model(ember.tensor(x))
-        loss = F.cross_entropy(logits, ember.tensor(y)).item()
-        acc = float((logits.argmax(1).numpy() == y).mean())
+        logits = model(ember.tensor(x, device=device))
+        loss = F.cross_entropy(logits, ember.tensor(y, device=device)).item()
+        acc = float((logits.argmax(1).cpu().numpy() == y).mean())
     model.train()
     return loss, acc
 
 
-def main(num_epochs=20, lr=2e-3, decay=0.9, verbose=True):
+def main(num_epochs=20, lr=2e-3, decay=0.9, verbose=True, device="cpu"):
     ember.manual_seed(0)
+    device = ember.device(device)
     x_tr, x_te, y_tr, y_te = load_split()
-    loader = DataLoader(TensorDataset(ember.tensor(x_tr), ember.tensor(y_tr)), batch_size=32, shuffle=True)
-    model = LeNet5()
+    loader = DataLoader(TensorDataset(ember.tensor(x_tr), ember.tensor(y_tr)), batch_size=32, shuffle=True,
+                        pin_memory=device.type == "cuda")
+    model = LeNet5().to(device)
     optimizer = ember.optim.Adam(model.parameters(), lr=lr)
     t0 = time.perf_counter()
     for epoch in range(num_epochs):
         total, count = 0.0, 0
         for data, labels in loader:
+            data, labels = data.to(device, non_blocking=True), labels.to(device, non_blocking=True)
             loss = F.cross_entropy(model(data), labels)
             optimizer.zero_grad()
             loss.backward()
@@ -81,7 +85,7 @@ def main(num_epochs=20, lr=2e-3, decay=0.9, verbose=True):
             count += labels.shape[0]
         for group in optimizer.param_groups:
             group["lr"] *= decay
-        test_loss, acc = evaluate(model, x_te, y_te)
+        test_loss, acc = evaluate(model, x_te, y_te, device)
         if verbose:
             print(f"epoch {epoch + 1:2d}  train loss {total / count:.4f}  test loss {test_loss:.4f}  "
                   f"test accuracy {acc * 100:.2f}%  ({time.perf_counter() - t0:.1f} s)", flush=True)
@@ -89,4 +93,8 @@ def main(num_epochs=20, lr=2e-3, decay=0.9, verbose=True):
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description="LeNet-5 on ember's digits")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N (default: cpu)")
+    parser.add_argument("--epochs", type=int, default=20)
+    args = parser.parse_args()
+    main(num_epochs=args.epochs, device=args.device)

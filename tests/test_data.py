@@ -1,6 +1,7 @@
 """ember.utils.data: datasets, samplers, DataLoader batching/shuffling/collation, workers."""
 import collections
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -595,6 +596,56 @@ def test_pin_memory_is_accepted():
     with pytest.warns(UserWarning, match="pin_memory"):
         out = list(DataLoader(TensorDataset(x, y), batch_size=2, pin_memory=True))
     assert len(out) == 2
+
+
+def _fake_pinning(monkeypatch):
+    """CUDA "available" and Tensor.pin_memory replaced by a copy that records itself, so the
+    pinning path runs on a machine without a GPU."""
+    from ember.utils.data import _pin, dataloader
+
+    pinned = []
+
+    def fake_pin(self, device=None):
+        t = self.clone()
+        pinned.append(t)
+        return t
+
+    monkeypatch.setattr(ember.Tensor, "pin_memory", fake_pin)
+    monkeypatch.setattr(_pin, "pin_memory_available", lambda: True)
+    monkeypatch.setattr(dataloader, "pin_memory_available", lambda: True)
+    return pinned
+
+
+def test_pin_memory_helper_walks_batches_like_torch(monkeypatch):
+    from ember.utils.data._pin import pin_memory
+
+    pinned = _fake_pinning(monkeypatch)
+
+    class Custom:
+        def pin_memory(self):
+            return "pinned"
+
+    a, b = ember.ones(2), ember.zeros(3)
+    out = pin_memory({"x": [a, ("s", b)], "p": Pair(a, 1), "c": Custom(), "s": "text", "n": 3})
+    assert isinstance(out["x"], list) and isinstance(out["x"][1], list)  # torch: a plain tuple becomes a list
+    assert out["x"][1][0] == "s" and out["s"] == "text" and out["n"] == 3 and out["c"] == "pinned"
+    assert isinstance(out["p"], Pair) and out["p"].b == 1
+    assert len(pinned) == 3 and all(any(p is q for q in pinned) for p in (out["x"][0], out["x"][1][1], out["p"].a))
+    np.testing.assert_array_equal(out["x"][1][1].numpy(), b.numpy())
+
+
+def test_pin_memory_pins_each_batch_when_cuda_is_there(monkeypatch):
+    pinned = _fake_pinning(monkeypatch)
+    x, y = _xy(5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = list(DataLoader(TensorDataset(x, y), batch_size=2, pin_memory=True))
+    assert not [w for w in caught if "pin_memory" in str(w.message)]
+    assert len(out) == 3 and len(pinned) == 6 and all(any(t is p for p in pinned) for b in out for t in b)
+    assert [b[1].tolist() for b in out] == [[0, 1], [2, 3], [4]]
+    pinned.clear()
+    list(DataLoader(TensorDataset(x, y), batch_size=2))  # pin_memory=False: untouched
+    assert not pinned
 
 
 Pair = collections.namedtuple("Pair", "a b")

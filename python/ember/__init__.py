@@ -38,6 +38,7 @@ for _name in _FAMILIES:
         globals()[_k] = getattr(_mod, _k)
 
 from . import autograd, cuda, linalg  # noqa: E402
+from . import backends  # noqa: E402  (ember.backends.cuda.matmul.allow_tf32, ember.backends.cudnn)
 
 try:  # DLPack interop (from_dlpack, to_dlpack)
     from . import _interop
@@ -78,3 +79,9 @@ from . import transforms  # noqa: E402  (ember.transforms: torchvision-style aug
 from .serialization import load, save  # noqa: E402  (ember.save / ember.load: safetensors, reads torch .pt)
 from . import keras, metrics  # noqa: E402  (Keras-style models/fit; metrics for PyTorch-style loops)
 from .nn.functional import log_softmax, softmax  # noqa: E402,F401  (torch.softmax / torch.log_softmax)
+from . import amp, cpu  # noqa: E402  (ember.amp: autocast + GradScaler; ember.cpu.amp aliases)
+from .cuda import amp as _cuda_amp  # noqa: E402,F401  (ember.cuda.amp aliases)
+from .amp.autocast_mode import (  # noqa: E402,F401  (torch.autocast, torch.is_autocast_enabled, ...)
+    autocast, clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled, is_autocast_enabled,
+    set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
+)

@@ -83,6 +83,19 @@ class Tensor:
     def is_cpu(self):
         return self._a.device_type == 0
 
+    def pin_memory(self, device=None):
+        """A copy in pinned (page-locked) host memory, self when already pinned: the
+        source of fast, asynchronous ``.to('cuda', non_blocking=True)`` copies."""
+        return _wrap(_C.cuda.pin_memory(self._a), self.requires_grad) if not self.is_pinned() else self
+
+    def is_pinned(self, device=None):
+        return self._a.device_type == 0 and _C.cuda.is_pinned(self._a)
+
+    def record_stream(self, stream):
+        """Marks this CUDA tensor's memory as used by work queued on ``stream``: when
+        the tensor is freed, the allocator reuses its block only after that work."""
+        _C.cuda.record_stream(self._a, int(getattr(stream, "cuda_stream", stream)))
+
     @property
     def ndim(self):
         return self._a.ndim

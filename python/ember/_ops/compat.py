@@ -29,6 +29,7 @@ from .factory import eye
 from .index import _check_index_copy, gather, index_copy, scatter
 from .linalg import _check_expand, dot, matmul, mv
 from .sort import sort
+from ..amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = [
     "ravel", "is_nonzero", "is_same_size", "positive", "is_signed",
@@ -172,6 +173,8 @@ ger = outer
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("addmv", addmv, input, mat, vec, beta=beta, alpha=alpha)
     _check(input, "addmv")
     _check(mat, "addmv", "mat")
     _check(vec, "addmv", "vec")
@@ -185,6 +188,8 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("addr", addr, input, vec1, vec2, beta=beta, alpha=alpha)
     _check(input, "addr")
     for v, name in ((vec1, "vec1"), (vec2, "vec2")):
         _check(v, "addr", name)
@@ -195,6 +200,8 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1):
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("baddbmm", baddbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     from .linalg import bmm
 
     b, n, p = _check_batches(batch1, batch2, "baddbmm")
@@ -223,6 +230,8 @@ def _check_batches(batch1, batch2, op):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     """Sum over the batch of batch1[i] @ batch2[i], as one GEMM: (n, b*m) @ (b*m, p)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("addbmm", addbmm, input, batch1, batch2, beta=beta, alpha=alpha)
     b, n, p = _check_batches(batch1, batch2, "addbmm")
     m = batch1.shape[2]
     _check_expand(input, (n, p), "addbmm")
@@ -231,6 +240,8 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 
 def vdot(input, other):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("vdot", vdot, input, other)
     _check(input, "vdot")
     _check(other, "vdot", "other")
     if input.dtype != other.dtype:
@@ -254,6 +265,8 @@ def kron(input, other):
 
 
 def cross(input, other, dim=None):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("cross", cross, input, other, dim)
     _check(input, "cross")
     _check(other, "cross", "other")
     if input.ndim != other.ndim:
@@ -273,6 +286,8 @@ def cross(input, other, dim=None):
 
 
 def dist(input, other, p=2):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("dist", dist, input, other, p)
     _check(input, "dist")
     _check(other, "dist", "other")
     _require_float(input, "dist")
@@ -281,6 +296,8 @@ def dist(input, other, p=2):
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     """p-norm distance between each row pair of x1 (..., P, M) and x2 (..., R, M), from the differences."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("cdist", cdist, x1, x2, p, compute_mode)
     _check(x1, "cdist", "x1")
     _check(x2, "cdist", "x2")
     if x1.ndim < 2 or x2.ndim < 2:
@@ -297,6 +314,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
 
 
 def trace(input):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("trace", trace, input)
     _check(input, "trace")
     if input.ndim != 2:
         raise RuntimeError(f"[trace] expected a matrix, got a {input.ndim}-D tensor of shape {_shape(input)}")
@@ -757,11 +776,15 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, op):
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("quantile", quantile, input, q, dim, keepdim, interpolation=interpolation)
     r = _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
     return _finish(r, out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("nanquantile", nanquantile, input, q, dim, keepdim, interpolation=interpolation)
     r = _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
     return _finish(r, out)
 

@@ -20,6 +20,7 @@ from ..autograd import function as _function
 from ..autograd.function import Function
 from ..autograd.grad_mode import _inf_ever, _state
 from ..tensor import Tensor, _check_inplace_inference, _wrap, needs_grad, register_methods
+from ..amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = [
     "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
@@ -198,7 +199,7 @@ class _MaxMin(Function):
         b = _const(b).to(g.dtype) if b is not None else sb
         win = (a > b) if ctx.is_max else (a < b)
         if not isinstance(win, Tensor):
-            win = _wrap(_C.full([], float(win), _C.DType.bool))
+            win = _wrap(_C.full([], float(win), _C.DType.bool, g._a.device_type, g._a.device_index))
         # Ties split the gradient evenly (PyTorch's convention).
         wa = where(a == b, 0.5, where(win, 1.0, 0.0).to(g.dtype))
         na, nb = ctx.needs_input_grad[:2]
@@ -319,6 +320,8 @@ def fmod(input, other, *, out=None):
 
 
 def pow(input, exponent, *, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("pow", pow, input, exponent)
     if out is not None:
         return _out(_C.pow_out, out, _arg(input, "pow"), _arg(exponent, "pow"))
     if _recording(input, exponent):
@@ -333,6 +336,8 @@ def float_power(input, exponent):
 
 
 def atan2(input, other, *, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("atan2", atan2, input, other)
     if out is not None:
         return _out(_C.atan2_out, out, _tensor(input, "atan2"), _tensor(other, "atan2"))
     # Checked before recording: Atan2.apply would otherwise fail on a scalar's missing ._a.
@@ -369,12 +374,14 @@ def minimum(input, other, *, out=None):
 def fmax(input, other, *, out=None):
     """Like maximum, but a NaN loses to a number."""
     r = where(isnan(other), input, where(isnan(input), other, maximum(input, other)))
-    return _out(_C.where_out, out, _C.full([], 1.0, _C.DType.bool), r._a, r._a) if out is not None else r
+    return _out(_C.where_out, out, _C.full([], 1.0, _C.DType.bool, r._a.device_type, r._a.device_index), r._a,
+                r._a) if out is not None else r
 
 
 def fmin(input, other, *, out=None):
     r = where(isnan(other), input, where(isnan(input), other, minimum(input, other)))
-    return _out(_C.where_out, out, _C.full([], 1.0, _C.DType.bool), r._a, r._a) if out is not None else r
+    return _out(_C.where_out, out, _C.full([], 1.0, _C.DType.bool, r._a.device_type, r._a.device_index), r._a,
+                r._a) if out is not None else r
 
 
 def _nograd_binary(name):
@@ -462,12 +469,20 @@ def _make_unary_fn(name):
     return _Unary
 
 
+# Unary ops on an autocast list (CUDA's float32 list): they consult ember.amp first.
+_AUTOCAST_UNARY = frozenset(["acos", "asin", "cosh", "erfinv", "exp", "expm1", "log", "log10", "log2", "log1p",
+                             "reciprocal", "rsqrt", "sinh", "tan"])
+
+
 def _make_unary(name):
     cop = getattr(_C, name)
     cop_out = getattr(_C, name + "_out")
     fn_cls = _make_unary_fn(name) if name in _UNARY_GRADS else None
+    amp = name in _AUTOCAST_UNARY
 
     def op(input, *, out=None):
+        if amp and out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+            return _amp_run(name, op, input)
         a = _tensor(input, name)
         if out is not None:
             return _out(cop_out, out, a)
@@ -669,6 +684,8 @@ class _Addc(Function):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("addcmul", addcmul, input, tensor1, tensor2, value=value)
     if out is not None:
         return _out(_C.addcmul_out, out, _tensor(input, "addcmul"), _tensor(tensor1, "addcmul"),
                     _tensor(tensor2, "addcmul"), value)
@@ -682,6 +699,8 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("addcdiv", addcdiv, input, tensor1, tensor2, value=value)
     if out is not None:
         return _out(_C.addcdiv_out, out, _tensor(input, "addcdiv"), _tensor(tensor1, "addcdiv"),
                     _tensor(tensor2, "addcdiv"), value)

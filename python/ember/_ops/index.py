@@ -11,6 +11,7 @@ import numbers
 from .. import _C
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap, needs_grad, register_methods, sum_to_shape
+from ..amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = [
     "gather", "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_put",
@@ -129,6 +130,8 @@ class _ScatterAdd(Function):
 
 
 def scatter_add(input, dim, index, src):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("scatter_add", scatter_add, input, dim, index, src)
     _check(input, "scatter_add")
     _check(index, "scatter_add", "index")
     _check(src, "scatter_add", "src")
@@ -472,6 +475,8 @@ def _index_list(indices, op):
 
 
 def index_put(input, indices, values, accumulate=False):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("index_put", index_put, input, indices, values, accumulate)
     _check(input, "index_put")
     indices = _index_list(indices, "index_put")
     values = _as_values(values, input)
@@ -584,7 +589,7 @@ def nonzero(input, *, as_tuple=False, out=None):
     nz = _wrap(_C.nonzero(input._a))
     if as_tuple:
         if input.ndim == 0:
-            return (_wrap(_C.zeros([nz._a.shape[0]], _C.DType.int64)),)
+            return (_wrap(_C.zeros([nz._a.shape[0]], _C.DType.int64, input._a.device_type, input._a.device_index)),)
         return tuple(_wrap(nz._a.select(1, d)) for d in range(input.ndim))
     if out is not None:
         out._a = nz._a

@@ -27,7 +27,7 @@ _BOOL_C = (_C.DType.bool, _C.DType.uint8)
 _BIG = sys.maxsize
 
 
-def _to_index_tensor(k):
+def _to_index_tensor(k, device=None):
     from .creation import tensor
 
     arr = np.asarray(k)
@@ -38,7 +38,7 @@ def _to_index_tensor(k):
     if arr.dtype.kind not in "biu":
         raise IndexError(
             f"[index] tensors used as indices must be long, int or bool tensors, got a sequence of {arr.dtype}")
-    return tensor(arr if arr.dtype.kind == "b" else arr.astype(np.int64))
+    return tensor(arr if arr.dtype.kind == "b" else arr.astype(np.int64), device=device)
 
 
 def _clamp_i64(v):
@@ -46,7 +46,7 @@ def _clamp_i64(v):
     return min(max(int(v), -(1 << 63)), (1 << 63) - 1)
 
 
-def _items(key):
+def _items(key, device=None):
     if not isinstance(key, tuple):
         key = (key,)
     out = []
@@ -63,10 +63,12 @@ def _items(key):
                 raise IndexError(f"[index] tensors used as indices must be long, int or bool tensors, got {k.dtype}")
             if k.ndim == 0:
                 out.append(bool(k.item()) if dt in _BOOL_C else int(k.item()))
+            elif device is not None and device.type == "cuda" and k._a.device_type == 0:
+                out.append(k.to(device))  # torch: CPU indices may index a CUDA tensor (copied to its device)
             else:
                 out.append(k)
         elif isinstance(k, (list, tuple, np.ndarray)):
-            out.append(_to_index_tensor(k))
+            out.append(_to_index_tensor(k, device))  # on the indexed tensor's device
         else:
             raise IndexError(
                 "[index] only integers, slices (`:`), ellipsis (`...`), None and long, int or bool tensors are "
@@ -76,7 +78,7 @@ def _items(key):
 
 def _plan(x, key):
     """(steps, adv, ndim_after): steps map an Array to the basic view; adv = [(dim, Tensor)]."""
-    items = _items(key)
+    items = _items(key, x.device)
     nd = x._a.ndim
     consumed = 0
     for k in items:
@@ -103,7 +105,8 @@ def _plan(x, key):
             d += 1
         elif isinstance(k, bool):
             steps.append(("unsqueeze", d))
-            adv.append((d, _wrap(_C.full([1 if k else 0], 0.0, _C.DType.int64))))
+            adv.append((d, _wrap(_C.full([1 if k else 0], 0.0, _C.DType.int64, x._a.device_type,
+                                         x._a.device_index))))
             d += 1
         elif isinstance(k, int):
             if src >= nd:
@@ -254,7 +257,7 @@ def _setitem(self, key, value):
         if isinstance(value, (list, tuple, np.ndarray)):
             from .creation import tensor
 
-            value = tensor(value, dtype=self.dtype)
+            value = tensor(value, dtype=self.dtype, device=self.device)
         elif isinstance(value, numbers.Number):
             if not needs_grad(self) and indices is None:
                 v = fn(self._a)
@@ -264,6 +267,8 @@ def _setitem(self, key, value):
             value = _wrap(_C.full([], float(value), self._a.dtype, self._a.device_type, self._a.device_index))
         else:
             raise TypeError(f"[setitem] can't assign a {type(value).__name__} to a Tensor")
+    elif value._a.device_type == 0 and self._a.device_type != 0:
+        value = value.to(self.device)  # torch: a CPU value may be assigned into a CUDA tensor
     if needs_grad(self, value):
         if value._a.dtype != self._a.dtype:
             value = value.to(self.dtype)

@@ -2,6 +2,7 @@
 from .. import _C
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap, needs_grad, register_methods
+from ..amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "addmm", "inner"]
 
@@ -75,6 +76,8 @@ def _check_matrices(mat1, mat2, op, names=("mat1", "mat2")):
 
 def matmul(input, other, *, out=None):
     """Matrix product with PyTorch's rules for 1-D, 2-D and batched (broadcast) operands."""
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("matmul", matmul, input, other)
     _check(input, other, "matmul")
     if needs_grad(input, other):
         r = _Matmul.apply(input, other)
@@ -87,6 +90,8 @@ def matmul(input, other, *, out=None):
 
 
 def mm(input, mat2, *, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("mm", mm, input, mat2)
     _check(input, mat2, "mm")
     if input.ndim != 2 or mat2.ndim != 2:
         raise ValueError(f"[mm] expected 2-D tensors, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
@@ -94,6 +99,8 @@ def mm(input, mat2, *, out=None):
 
 
 def bmm(input, mat2, *, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("bmm", bmm, input, mat2)
     _check(input, mat2, "bmm")
     if input.ndim != 3 or mat2.ndim != 3:
         raise ValueError(f"[bmm] expected 3-D tensors, got shapes {tuple(input.shape)} and {tuple(mat2.shape)}")
@@ -103,6 +110,8 @@ def bmm(input, mat2, *, out=None):
 
 
 def mv(input, vec, *, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("mv", mv, input, vec)
     _check(input, vec, "mv")
     if input.ndim != 2 or vec.ndim != 1:
         raise ValueError(f"[mv] expected a 2-D matrix and a 1-D vector, got {tuple(input.shape)} and {tuple(vec.shape)}")
@@ -110,6 +119,8 @@ def mv(input, vec, *, out=None):
 
 
 def dot(input, other, *, out=None):
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("dot", dot, input, other)
     _check(input, other, "dot")
     if input.ndim != 1 or other.ndim != 1:
         raise ValueError(f"[dot] expected 1-D tensors, got {tuple(input.shape)} and {tuple(other.shape)}")
@@ -138,6 +149,8 @@ class _Addmm(Function):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2), the additive term fused into the GEMM's output."""
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("addmm", addmm, input, mat1, mat2, beta=beta, alpha=alpha)
     n, p = _check_matrices(mat1, mat2, "addmm")
     _check_expand(input, (n, p), "addmm")
     if needs_grad(input, mat1, mat2):

@@ -13,6 +13,7 @@ from .. import _C
 from .._dtype import FROM_C, as_dtype
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap, needs_grad, register_methods
+from ..amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = [
     "sum", "mean", "nansum", "nanmean", "prod", "max", "min", "amax", "amin", "argmax", "argmin",
@@ -132,6 +133,8 @@ class _NanSum(Function):
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over dim (None: every dim). bool/integer inputs sum to int64 unless dtype= is given."""
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("sum", sum, input, dim, keepdim, dtype=dtype)
     _check(input, "sum")
     dims = _dims(dim, "sum")
     if needs_grad(input):
@@ -203,6 +206,8 @@ class _Prod(Function):
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
     """Product over dim (an int, or None for every element); integers give int64."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("prod", prod, input, dim, keepdim, dtype=dtype)
     _check(input, "prod")
     dims = _dims(dim, "prod")
     if needs_grad(input):
@@ -442,6 +447,8 @@ class _Norm(Function):
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
     """torch.linalg.vector_norm: (sum |x|^ord)^(1/ord); ord may be 0, +-inf or any float."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("vector_norm", vector_norm, x, ord, dim, keepdim, dtype=dtype)
     _check(x, "linalg.vector_norm")
     if isinstance(ord, str):
         raise ValueError(f"[linalg.vector_norm] ord must be a number, got {ord!r}")
@@ -454,6 +461,8 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: p='fro' (the 2-norm over dim) or a number (a vector norm over dim)."""
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("norm", norm, input, p, dim, keepdim, dtype=dtype)
     _check(input, "norm")
     if p is None or p == "fro":
         p = 2.0
@@ -480,6 +489,8 @@ class _LogSumExp(Function):
 
 def logsumexp(input, dim=None, keepdim=False):
     """log(sum(exp(x))) over dim, computed stably (max-shifted, one pass)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("logsumexp", logsumexp, input, dim, keepdim)
     _check(input, "logsumexp")
     dims = _dims(dim, "logsumexp")
     if needs_grad(input):
@@ -543,6 +554,8 @@ def _scan_dim(input, dim, op):
 
 def cumsum(input, dim, *, dtype=None, out=None):
     """Inclusive cumulative sum along dim; bool/integer inputs give int64."""
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("cumsum", cumsum, input, dim, dtype=dtype)
     _check(input, "cumsum")
     dim = _scan_dim(input, dim, "cumsum")
     if needs_grad(input):
@@ -552,6 +565,8 @@ def cumsum(input, dim, *, dtype=None, out=None):
 
 def cumprod(input, dim, *, dtype=None, out=None):
     """Inclusive cumulative product along dim (gradient assumes no zeros in the input)."""
+    if out is None and _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("cumprod", cumprod, input, dim, dtype=dtype)
     _check(input, "cumprod")
     dim = _scan_dim(input, dim, "cumprod")
     if needs_grad(input):

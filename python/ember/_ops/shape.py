@@ -579,10 +579,13 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
         r = input
         from .factory import arange
 
-        return _wrap(_C.repeat_interleave(arange(r.numel(), device=r.device)._a, r._a, 0))
+        # The counts are read on the host (the output's size depends on them, as in torch).
+        rc = r._a if r._a.device_type == 0 else r._a.to_device(0, 0)
+        return _wrap(_C.repeat_interleave(arange(r.numel(), device=r.device)._a, rc, 0))
     _check(input, "repeat_interleave")
     if isinstance(repeats, Tensor):
-        rep = repeats._a
+        # read on the host: the output's size depends on the counts (torch syncs too)
+        rep = repeats._a if repeats._a.device_type == 0 else repeats._a.to_device(0, 0)
     else:
         if not isinstance(repeats, numbers.Integral) or repeats < 0:
             raise ValueError(f"[repeat_interleave] repeats must be a non-negative int or an int tensor, got {repeats!r}")
@@ -596,7 +599,7 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     from .factory import arange
 
     n = x._a.shape[d]
-    index = _wrap(_C.repeat_interleave(arange(n)._a, rep, 0))
+    index = _wrap(_C.repeat_interleave(arange(n, device=x.device)._a, rep, 0))  # on x's device
     from .index import index_select
 
     return index_select(x, d, index)
@@ -700,18 +703,19 @@ def _as_strided_backward(g, x_geom, out_geom):
 
     xs, xst, xoff = x_geom
     ext_out, ext_in = _extent(*out_geom), _extent(*x_geom)
+    dev = g.device  # every buffer and index on the gradient's device
     if ext_in is None or ext_out is None:
-        return zeros(list(xs), dtype=g.dtype)
+        return zeros(list(xs), dtype=g.dtype, device=dev)
     lo, hi = min(ext_out[0], ext_in[0]), max(ext_out[1], ext_in[1])
-    pos = arange(hi - lo + 1, dtype=_int64())
+    pos = arange(hi - lo + 1, dtype=_int64(), device=dev)
     size, stride, off = out_geom
     out_idx = _wrap(pos._a.as_strided(list(size), list(stride), off - lo)).reshape(-1)
     in_idx = _wrap(pos._a.as_strided(list(xs), list(xst), xoff - lo)).reshape(-1)
-    buf = index_add(zeros(hi - lo + 1, dtype=g.dtype), 0, out_idx, g.reshape(-1))
+    buf = index_add(zeros(hi - lo + 1, dtype=g.dtype, device=dev), 0, out_idx, g.reshape(-1))
     gx = index_select(buf, 0, in_idx)
     if _may_overlap(xs, xst):
-        ones = zeros(in_idx.shape[0], dtype=g.dtype) + 1
-        count = index_add(zeros(hi - lo + 1, dtype=g.dtype), 0, in_idx, ones)
+        ones = zeros(in_idx.shape[0], dtype=g.dtype, device=dev) + 1
+        count = index_add(zeros(hi - lo + 1, dtype=g.dtype, device=dev), 0, in_idx, ones)
         gx = gx / index_select(count, 0, in_idx)
     return gx.reshape(list(xs))
 

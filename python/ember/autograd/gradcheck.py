@@ -1,9 +1,44 @@
 """gradcheck: compares autograd's gradients with central finite differences.
 
 Inputs should be float64 tensors. Perturbation goes through NumPy views of the
-inputs' memory (test tooling only: the ops under test run ember's kernels).
+inputs' memory (test tooling only: the ops under test run ember's kernels); inputs on a
+CUDA device are perturbed element by element through a flat view on the device, and
+outputs and gradients are copied to the host for the comparison.
 """
 import numpy as np
+
+
+def _host(t):
+    """A tensor's values as a NumPy array (copied to the host from a GPU)."""
+    t = t.detach()
+    return t.numpy() if t.is_cpu else t.cpu().numpy()
+
+
+class _Perturb:
+    """Reads and writes element j of input x in place: through a NumPy view of its memory on
+    the CPU, through a flat view (x must be contiguous) on a CUDA device."""
+
+    def __init__(self, x):
+        self.x = x
+        if x.is_cpu:
+            self.xv = x.detach().numpy()  # shares memory with x
+            self.idx = list(np.ndindex(*self.xv.shape)) if self.xv.ndim else [()]
+        else:
+            if not x.is_contiguous():
+                raise ValueError("[gradcheck] a CUDA input must be contiguous")
+            self.flat = x.detach().view(-1)
+            self.host = self.flat.cpu().numpy()
+            self.idx = list(range(self.host.size))
+
+    def get(self, j):
+        return self.xv[self.idx[j]].copy() if self.x.is_cpu else self.host[j]
+
+    def set(self, j, v):
+        if self.x.is_cpu:
+            self.xv[self.idx[j]] = v
+        else:
+            self.flat[j] = float(v)
+        self.x._a.bump_version()
 
 
 def _as_tuple(x):
@@ -38,21 +73,16 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
         # Numerical Jacobian column by column: d out / d x_j.
         num = {i: np.zeros((inputs[i].numel(), n_out)) for i in diff}
         for i in diff:
-            x = inputs[i]
-            xv = x.detach().numpy()  # shares memory with x
-            flat_idx = list(np.ndindex(*xv.shape)) if xv.ndim else [()]
-            for j, idx in enumerate(flat_idx):
-                orig = xv[idx].copy()
+            pert = _Perturb(inputs[i])
+            for j in range(len(pert.idx)):
+                orig = pert.get(j)
                 # Grad mode stays on: fn may itself differentiate (gradgradcheck).
-                xv[idx] = orig + eps
-                x._a.bump_version()
+                pert.set(j, orig + eps)
                 # np.array copies: an output that is a view of x would change with it
-                fp = np.array(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
-                xv[idx] = orig - eps
-                x._a.bump_version()
-                fm = np.array(_outputs(fn, inputs)[oi].detach().numpy(), dtype=np.float64).ravel()
-                xv[idx] = orig
-                x._a.bump_version()
+                fp = np.array(_host(_outputs(fn, inputs)[oi]), dtype=np.float64).ravel()
+                pert.set(j, orig - eps)
+                fm = np.array(_host(_outputs(fn, inputs)[oi]), dtype=np.float64).ravel()
+                pert.set(j, orig)
                 num[i][j] = (fp - fm) / (2 * eps)
         # Analytical Jacobian row by row: one backward per output element.
         ana = {i: np.zeros((inputs[i].numel(), n_out)) for i in diff}
@@ -65,13 +95,13 @@ def gradcheck(fn, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=Tru
         from .. import from_numpy
 
         for k in range(n_out):
-            go_np = np.zeros(tuple(out.shape), dtype=out.detach().numpy().dtype)
+            go_np = np.zeros(tuple(out.shape), dtype=_host(out).dtype)
             go_np.flat[k] = 1.0
-            go = from_numpy(go_np)
+            go = from_numpy(go_np).to(out.device)
             gs = autograd_grad([out], [inputs[i] for i in diff], [go], retain_graph=True, allow_unused=True)
             for i, g in zip(diff, gs):
                 if g is not None:
-                    ana[i][:, k] = np.asarray(g.detach().numpy(), dtype=np.float64).ravel()
+                    ana[i][:, k] = np.asarray(_host(g), dtype=np.float64).ravel()
         for i in diff:
             a, n = ana[i], num[i]
             if not np.allclose(a, n, atol=atol, rtol=rtol, equal_nan=True):

@@ -33,7 +33,8 @@ def load_checkpoint(cmd, path):
         raise CLIError(f"[{cmd}] {cfg_path} names unknown model {name!r}; valid names: {', '.join(MODELS)}")
     model = build_model(name, **mcfg)
     try:
-        model.load_state_dict(ember.load(weights))
+        # the model is built on the CPU (moved to --device later): GPU-trained weights load anywhere
+        model.load_state_dict(ember.load(weights, map_location="cpu"))
     except Exception as e:  # noqa: BLE001 - any failure here means a bad file
         raise CLIError(f"[{cmd}] cannot load weights from {weights}: {' '.join(str(e).split())}") from None
     model.eval()

@@ -381,7 +381,7 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs=None):
         from .. import load
         if os.path.exists(self._file):
-            ckpt = load(self._file)
+            ckpt = load(self._file, map_location="cpu")  # copied / cast to the model's device on load
             from .saving import _load_state
             _load_state(self.model, ckpt["model"], self._file)
             opt = self.model.optimizer

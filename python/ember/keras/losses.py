@@ -25,6 +25,8 @@ def _prep(y_true, y_pred, name):
         y_pred = to_tensor(y_pred)
     if not isinstance(y_true, Tensor):
         y_true = to_tensor(y_true)
+    if y_true.device != y_pred.device:
+        y_true = y_true.to(y_pred.device)  # labels follow the predictions (e.g. NumPy labels, GPU model)
     if y_true.shape[0] != y_pred.shape[0] if y_true.dim() and y_pred.dim() else False:
         raise ValueError(f"[{name}] expected y_true and y_pred with one batch size, got shapes "
                          f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
@@ -175,7 +177,7 @@ class Loss:
 def reduce_values(values, sample_weight, reduction):
     if sample_weight is not None:
         w = sample_weight if isinstance(sample_weight, Tensor) else to_tensor(sample_weight)
-        w = w.to(values.dtype)
+        w = w.to(device=values.device, dtype=values.dtype)
         if w.numel() != values.shape[0] if values.dim() else False:
             raise ValueError(f"[loss] expected sample_weight of {values.shape[0]} values, got shape {tuple(w.shape)}")
         w = w.reshape((values.shape[0],) + (1,) * (values.dim() - 1)) if values.dim() else w.reshape(())

@@ -29,6 +29,18 @@ def _t(x):
     return x if isinstance(x, Tensor) else to_tensor(x)
 
 
+def _pair(y_true, y_pred):
+    """(y_true, y_pred) as tensors, y_true on y_pred's device: labels often come from a
+    CPU loader (or NumPy) while the model's predictions are on a GPU."""
+    y_true, y_pred = _t(y_true), _t(y_pred)
+    return y_true.to(y_pred.device), y_pred
+
+
+def _on(w, like, dtype=None):
+    """A sample-weight (or other side input) as a tensor on ``like``'s device."""
+    return _t(w).to(device=like.device, dtype=dtype)
+
+
 class Metric:
     def __init__(self, name=None, dtype=None):
         import re
@@ -74,7 +86,7 @@ class Mean(Metric):
                 self.total += float(v.sum().item())
                 self.count += v.numel()
             else:
-                w = _t(sample_weight).to(v.dtype)
+                w = _on(sample_weight, v, v.dtype)
                 if v.dim() and w.numel() == v.shape[0]:
                     w = w.reshape((v.shape[0],) + (1,) * (v.dim() - 1))
                 w = w.expand(v.shape) if v.dim() else w
@@ -92,7 +104,7 @@ class Sum(Metric):
     def update_state(self, values, sample_weight=None):
         with no_grad():
             v = _t(values)
-            self.total += float((v if sample_weight is None else v * _t(sample_weight)).sum().item())
+            self.total += float((v if sample_weight is None else v * _on(sample_weight, v)).sum().item())
 
     def result(self):
         return self.total
@@ -107,7 +119,7 @@ class MeanMetricWrapper(Mean):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         with no_grad():
-            super().update_state(self._fn(_t(y_true), _t(y_pred), **self._fn_kwargs), sample_weight)
+            super().update_state(self._fn(*_pair(y_true, y_pred), **self._fn_kwargs), sample_weight)
 
 
 def _squeeze_labels(y_true, y_pred):
@@ -201,7 +213,7 @@ class RootMeanSquaredError(MeanSquaredError):
 
 
 def _binary_inputs(y_true, y_pred, op):
-    y_true, y_pred = _t(y_true), _t(y_pred)
+    y_true, y_pred = _pair(y_true, y_pred)
     if y_true.numel() != y_pred.numel():
         raise ValueError(f"[{op}] expected y_true and y_pred with the same number of values, got shapes "
                          f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
@@ -211,7 +223,7 @@ def _binary_inputs(y_true, y_pred, op):
 def _weights(sample_weight, y_true_flat, n_orig, op):
     if sample_weight is None:
         return None
-    w = _t(sample_weight).to(float64).reshape(-1)
+    w = _on(sample_weight, y_true_flat, float64).reshape(-1)
     if w.numel() != y_true_flat.numel():
         if w.numel() == 0 or y_true_flat.numel() % w.numel():
             raise ValueError(f"[{op}] sample_weight of {w.numel()} values does not match {n_orig} predictions")
@@ -235,7 +247,7 @@ class _Confusion(Metric):
     def update_state(self, y_true, y_pred, sample_weight=None):
         op = type(self).__name__
         with no_grad():
-            y_true, y_pred = _t(y_true), _t(y_pred)
+            y_true, y_pred = _pair(y_true, y_pred)
             if self.class_id is not None:
                 y_true, y_pred = y_true[..., self.class_id], y_pred[..., self.class_id]
             n = y_pred.numel()
@@ -281,7 +293,7 @@ class F1Score(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         with no_grad():
-            y_true, y_pred = _t(y_true).to(float64), _t(y_pred).to(float64)
+            y_true, y_pred = (y.to(float64) for y in _pair(y_true, y_pred))
             if y_pred.dim() != 2 or tuple(y_true.shape) != tuple(y_pred.shape):
                 raise ValueError(f"[F1Score] expected y_true and y_pred of one shape (N, C), got "
                                  f"{tuple(y_true.shape)} and {tuple(y_pred.shape)}")
@@ -290,7 +302,7 @@ class F1Score(Metric):
             else:
                 pred = (y_pred > self.threshold).to(float64)
             if sample_weight is not None:
-                w = _t(sample_weight).to(float64).reshape(-1, 1)
+                w = _on(sample_weight, y_true, float64).reshape(-1, 1)
                 y_w, n_w = y_true * w, (1.0 - y_true) * w
             else:
                 y_w, n_w = y_true, 1.0 - y_true
@@ -316,7 +328,7 @@ class F1Score(Metric):
         if self.average == "weighted":
             support = self.tp + self.fn
             return float(((f1 * support).sum() / support.sum().clamp(min=1e-300)).item())
-        return f1.numpy().astype(np.float32)
+        return f1.cpu().numpy().astype(np.float32)  # per-class values, on the host
 
 
 class AUC(Metric):
@@ -356,6 +368,11 @@ class AUC(Metric):
             if self.from_logits:
                 p = p.sigmoid()
             w = _weights(sample_weight, t, n0, "AUC")
+            # thresholds and counts live on the predictions' device (moved on the first use there)
+            if self._thr.device != p.device:
+                self._thr = self._thr.to(p.device)
+            if self.tp.device != p.device:
+                self.tp, self.fp, self.tn, self.fn = (c.to(p.device) for c in (self.tp, self.fp, self.tn, self.fn))
             pos_w = t if w is None else t * w
             neg_w = (1.0 - t) if w is None else (1.0 - t) * w
             # (chunk, T) comparisons, chunked to bound memory

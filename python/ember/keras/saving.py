@@ -143,7 +143,7 @@ def _read(filepath):
     if os.path.isdir(filepath):
         with open(os.path.join(filepath, _CONFIG)) as f:
             cfg = json.load(f)
-        return cfg, load(os.path.join(filepath, _WEIGHTS))
+        return cfg, load(os.path.join(filepath, _WEIGHTS), map_location="cpu")  # copied to the weights' device
     if not zipfile.is_zipfile(filepath):
         raise ValueError(f"[load_model] {filepath} is not a saved ember.keras model (a .keras zip or a directory)")
     with zipfile.ZipFile(filepath) as z:
@@ -155,7 +155,7 @@ def _read(filepath):
             p = os.path.join(tmp, _WEIGHTS)
             with open(p, "wb") as f:
                 f.write(z.read(_WEIGHTS))
-            weights = load(p)
+            weights = load(p, map_location="cpu")  # copied to the weights' device by load_state_dict
     return cfg, weights
 
 
@@ -228,7 +228,7 @@ def load_weights(model, filepath):
     filepath = os.fspath(filepath)
     if not os.path.isfile(filepath):
         raise FileNotFoundError(f"[load_weights] no such file: {filepath}")
-    _load_state(model, load(filepath), filepath)
+    _load_state(model, load(filepath, map_location="cpu"), filepath)  # copied to the weights' device
 
 
 def clone_model(model):

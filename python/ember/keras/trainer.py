@@ -46,7 +46,7 @@ def _take(x, idx):
         return [_take(e, idx) for e in x]
     if isinstance(idx, slice):
         return x[idx]
-    return index_select(x, 0, idx)
+    return index_select(x, 0, idx if idx.device == x.device else idx.to(x.device))
 
 
 class _ArrayData:
@@ -303,7 +303,27 @@ class Trainer:
     def _logs(self):
         return {m.name: m.result() for m in self.metrics}
 
+    def _model_device(self):
+        """The device of the model's weights (None before they exist)."""
+        p = next(iter(self.parameters()), None)
+        return None if p is None else p.device
+
+    def _to_model_device(self, *batch):
+        """x, y, sample_weight moved to the weights' device (a model moved with .to('cuda')
+        trains on NumPy / CPU data without the caller moving each batch)."""
+        dev = self._model_device()
+        if dev is None:
+            return batch
+
+        def move(t):
+            if isinstance(t, list):
+                return [move(e) for e in t]
+            return t.to(dev) if isinstance(t, Tensor) else t
+
+        return tuple(move(t) for t in batch)
+
     def train_step(self, x, y, w):
+        x, y, w = self._to_model_device(x, y, w)
         out = self(x, training=True)
         if not self._metrics_built:
             self._build_metrics(out)
@@ -315,6 +335,7 @@ class Trainer:
         self._update_metrics(y, out, w, loss, per, _length(x))
 
     def test_step(self, x, y, w):
+        x, y, w = self._to_model_device(x, y, w)
         with no_grad():
             out = self(x, training=False)
             if not self._metrics_built:
@@ -349,7 +370,7 @@ class Trainer:
                             f"{type(class_weight).__name__}")
         if isinstance(y, list):
             raise ValueError(f"[{op}] class_weight is only supported for models with one output")
-        yn = y.numpy()
+        yn = y.cpu().numpy()
         labels = yn.argmax(-1) if yn.ndim > 1 and yn.shape[-1] > 1 else yn.reshape(yn.shape[0], -1)[:, 0]
         labels = np.rint(labels).astype(np.int64)
         missing = sorted(set(np.unique(labels).tolist()) - set(class_weight))
@@ -359,7 +380,7 @@ class Trainer:
         for k, v in class_weight.items():
             table[k] = v
         cw = from_numpy(table[labels])
-        return cw if w is None else w * cw
+        return cw if w is None else w * cw.to(w.device)
 
     # --- fit --------------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
@@ -516,8 +537,10 @@ class Trainer:
                 if steps is not None and step >= steps:
                     break
                 cl.call("on_predict_batch_begin", step, None)
+                (bx,) = self._to_model_device(bx)
                 o = self(bx, training=False)
-                outs.append([t.numpy() for t in o] if isinstance(o, (list, tuple)) else o.numpy())
+                # NumPy results: copied to the host (numpy() of a CUDA tensor raises, as in torch)
+                outs.append([t.cpu().numpy() for t in o] if isinstance(o, (list, tuple)) else o.cpu().numpy())
                 cl.call("on_predict_batch_end", step, {"outputs": o})
         cl.call("on_predict_end", None)
         self.train(was)

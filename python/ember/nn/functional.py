@@ -18,6 +18,7 @@ from .. import _C
 from .._ops.elementwise import _inplace
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap, register_methods
+from ..amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 try:
     from .._ops.index import one_hot  # noqa: F401
@@ -92,6 +93,8 @@ def _get_softmax_dim(name, ndim):
 
 
 def _softmax_impl(input, dim, dtype, log, name):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp); name: softmax, log_softmax or softmin
+        return _amp_run(name, _softmax_impl, input, dim, dtype, log, name)
     _check(input, name)
     if dim is None:
         dim = _get_softmax_dim(name, input.dim())
@@ -172,6 +175,8 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def elu(input, alpha=1.0, inplace=False):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("elu", elu, input, alpha, inplace)
     _check(input, "elu")
     return _maybe_inplace(input, inplace, "elu",
                           lambda x: ember.where(_c(x) > 0, x, ember.expm1(x.clamp(max=0.0)) * alpha))
@@ -186,11 +191,15 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 
 def selu(input, inplace=False):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("selu", selu, input, inplace)
     _check(input, "selu")
     return _maybe_inplace(input, inplace, "selu", lambda x: elu(x, _SELU_ALPHA) * _SELU_SCALE)
 
 
 def celu(input, alpha=1.0, inplace=False):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("celu", celu, input, alpha, inplace)
     _check(input, "celu")
     if alpha == 0:
         raise ValueError("[celu] ZeroDivisionError: alpha cannot be 0 for CELU")
@@ -222,6 +231,8 @@ def silu(input, inplace=False):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("softplus", softplus, input, beta, threshold)
     _check(input, "softplus")
     bx = input * beta
     # log1p(exp(.)) of the clamped value: the unused branch never overflows.
@@ -230,6 +241,8 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def mish(input, inplace=False):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("mish", mish, input, inplace)
     _check(input, "mish")
     return _maybe_inplace(input, inplace, "mish", lambda x: x * ember.tanh(softplus(x)))
 
@@ -250,6 +263,8 @@ def hardswish(input, inplace=False):
 
 
 def logsigmoid(input):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("logsigmoid", logsigmoid, input)
     _check(input, "logsigmoid")
     # min(x, 0) - log1p(exp(-|x|)): exact for large |x| of either sign.
     return input.clamp(max=0.0) - ember.log1p(ember.exp(-input.abs()))
@@ -284,6 +299,8 @@ def glu(input, dim=-1):
 
 
 def prelu(input, weight):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("prelu", prelu, input, weight)
     _check(input, "prelu")
     _check(weight, "prelu")
     w = weight
@@ -304,7 +321,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
         return leaky_relu(input, (lower + upper) / 2, inplace)
 
     def compute(x):
-        slope = ember.rand(tuple(x.shape), dtype=x.dtype) * (upper - lower) + lower
+        slope = ember.rand(tuple(x.shape), dtype=x.dtype, device=x.device) * (upper - lower) + lower
         return ember.where(_c(x) >= 0, x, x * slope)
 
     return _maybe_inplace(input, inplace, "rrelu", compute)
@@ -360,6 +377,8 @@ def _pair(input, target, op, same=False):
 
 # ====================================================================== regression losses
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("mse_loss", mse_loss, input, target, size_average, reduce, reduction, weight)
     _pair(input, target, "mse_loss")
     d = input - target
     loss = d * d
@@ -369,6 +388,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("l1_loss", l1_loss, input, target, size_average, reduce, reduction, weight)
     _pair(input, target, "l1_loss")
     loss = (input - target).abs()
     if weight is not None:
@@ -377,6 +398,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("huber_loss", huber_loss, input, target, reduction, delta, weight)
     _pair(input, target, "huber_loss")
     if delta <= 0:
         raise ValueError(f"[huber_loss] delta must be positive, got {delta}")
@@ -388,6 +411,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("smooth_l1_loss", smooth_l1_loss, input, target, size_average, reduce, reduction, beta)
     _pair(input, target, "smooth_l1_loss")
     if beta < 0:
         raise ValueError(f"[smooth_l1_loss] beta must be non-negative, got {beta}")
@@ -401,6 +426,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 # ====================================================================== binary losses
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("binary_cross_entropy", binary_cross_entropy, input, target, weight, size_average, reduce,
+                        reduction)
     _pair(input, target, "binary_cross_entropy", same=True)
     xc = _c(input)
     if input.numel() and bool(((xc < 0) | (xc > 1)).any()):
@@ -414,6 +442,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("binary_cross_entropy_with_logits", binary_cross_entropy_with_logits, input, target, weight,
+                        size_average, reduce, reduction, pos_weight)
     _pair(input, target, "binary_cross_entropy_with_logits", same=True)
     # log(1 + e^-|x|) + max(-x, 0) = -log(sigmoid(x)), stable on both sides.
     neg_log_sig = ember.log1p(ember.exp(-input.abs())) + (-input).clamp(min=0.0)
@@ -428,6 +459,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("soft_margin_loss", soft_margin_loss, input, target, size_average, reduce, reduction)
     _pair(input, target, "soft_margin_loss")
     z = -target * input
     loss = ember.log1p(ember.exp(-z.abs())) + z.clamp(min=0.0)
@@ -488,6 +521,8 @@ def _class_target(target, op):
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("nll_loss", nll_loss, input, target, weight, size_average, ignore_index, reduce, reduction)
     _check(input, "nll_loss")
     _class_target(target, "nll_loss")
     code = _reduction_code(_legacy_reduction(size_average, reduce, reduction), "nll_loss")
@@ -496,6 +531,9 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("cross_entropy", cross_entropy, input, target, weight, size_average, ignore_index, reduce,
+                        reduction, label_smoothing)
     _check(input, "cross_entropy")
     _check(target, "cross_entropy")
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -563,6 +601,8 @@ def focal_loss(input, target, gamma=2.0, alpha=None, reduction="mean", ignore_in
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("kl_div", kl_div, input, target, size_average, reduce, reduction, log_target)
     _pair(input, target, "kl_div")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if log_target:
@@ -582,6 +622,9 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("poisson_nll_loss", poisson_nll_loss, input, target, log_input, full, size_average, eps, reduce,
+                        reduction)
     _pair(input, target, "poisson_nll_loss")
     if log_input:
         loss = ember.exp(input) - target * input
@@ -599,7 +642,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     _check(input, "gaussian_nll_loss")
     _check(target, "gaussian_nll_loss")
     if isinstance(var, numbers.Real):
-        var = ember.full(tuple(input.shape), float(var), dtype=input.dtype)
+        var = ember.full(tuple(input.shape), float(var), dtype=input.dtype, device=input.device)
     _check(var, "gaussian_nll_loss")
     ishape, vshape = tuple(input.shape), tuple(var.shape)
     if vshape != ishape:
@@ -622,6 +665,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 
 # ====================================================================== embedding / ranking losses
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("cosine_embedding_loss", cosine_embedding_loss, input1, input2, target, margin, size_average,
+                        reduce, reduction)
     _check(input1, "cosine_embedding_loss")
     _check(input2, "cosine_embedding_loss")
     _check(target, "cosine_embedding_loss")
@@ -642,6 +688,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None,
 
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("margin_ranking_loss", margin_ranking_loss, input1, input2, target, margin, size_average,
+                        reduce, reduction)
     for t in (input1, input2, target):
         _check(t, "margin_ranking_loss")
     if not (input1.dim() == input2.dim() == target.dim()):
@@ -652,6 +701,9 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("hinge_embedding_loss", hinge_embedding_loss, input, target, margin, size_average, reduce,
+                        reduction)
     _pair(input, target, "hinge_embedding_loss")
     tc = _c(target)
     loss = ember.where(tc != 1, (margin - input).clamp(min=0.0), 0.0) + ember.where(tc != -1, input, 0.0)
@@ -676,6 +728,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("triplet_margin_loss", triplet_margin_loss, anchor, positive, negative, margin, p, eps, swap,
+                        size_average, reduce, reduction)
     for t in (anchor, positive, negative):
         _check(t, "triplet_margin_loss")
     a, pdim, n = anchor.dim(), positive.dim(), negative.dim()
@@ -844,7 +899,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
                 raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx = n + padding_idx
     flat = _c(input).reshape(-1).to(ember.int64)
-    if flat.numel():
+    # On CUDA the index_select kernel checks the indices itself (no host sync here).
+    if flat.numel() and not flat.is_cuda:
         lo, hi = int(flat.min()), int(flat.max())
         if lo < 0 or hi >= n:
             bad = lo if lo < 0 else hi
@@ -884,8 +940,8 @@ class _EmbeddingBag(Function):
         if psw is not None and ctx.needs_input_grad[1]:
             # d out[bag(i)] / d psw[i] = weight[indices[i]]; bag(i) from the offsets by a cumulative count
             n = indices.shape[0]
-            starts = ember.zeros(n + 1, dtype=ember.int64).index_add(
-                0, offsets, ember.ones(offsets.shape[0], dtype=ember.int64))
+            starts = ember.zeros(n + 1, dtype=ember.int64, device=offsets.device).index_add(
+                0, offsets, ember.ones(offsets.shape[0], dtype=ember.int64, device=offsets.device))
             bag_of = starts.cumsum(0)[:n] - 1
             gpsw = (ember.index_select(g, 0, bag_of) * ember.index_select(weight, 0, indices)).sum(1)
             if pad >= 0:
@@ -923,7 +979,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated is a mini-batch of "
                              "fixed length sequences.")
         nbags, length = input.shape
-        offsets = ember.arange(0, nbags * length, max(length, 1), dtype=ember.int64)[:nbags]
+        offsets = ember.arange(0, nbags * length, max(length, 1), dtype=ember.int64, device=input.device)[:nbags]
         input = input.reshape(-1)
         if per_sample_weights is not None:
             per_sample_weights = per_sample_weights.reshape(-1)

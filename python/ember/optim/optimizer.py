@@ -17,6 +17,9 @@ from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
 
+# 0-d state tensors that the native steps read and write on the host (see _cast_state_value)
+_HOST_SCALAR_STATE = frozenset({"mu_product", "eta", "mu"})
+
 
 class _RequiredParameter:
     """Marks a hyper-parameter a group must specify (like torch.optim.optimizer.required)."""
@@ -312,9 +315,13 @@ class Optimizer:
     @staticmethod
     def _cast_state_value(param, value, key):
         # Floating buffers follow the parameter's dtype and device; "step" stays as saved.
+        # The 0-d scalar states the fused steps read on the host (NAdam's mu_product,
+        # ASGD's eta and mu) take the dtype but stay on the CPU, like "step".
         if key == "step":
             return value
         if param.is_floating_point():
+            if key in _HOST_SCALAR_STATE and value.dim() == 0:
+                return value.to(dtype=param.dtype)
             return value.to(dtype=param.dtype, device=param.device)
         return value.to(device=param.device)
 

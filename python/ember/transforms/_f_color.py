@@ -59,8 +59,8 @@ def normalize(tensor, mean, std, inplace=False):
                          f"and {len(std)}")
     if any(float(s) == 0.0 for s in std):
         raise ValueError(f"[normalize] std evaluated to zero, leading to division by zero: std={std}")
-    m = ember.tensor([float(v) for v in mean], dtype=tensor.dtype).reshape(-1, 1, 1)
-    s = ember.tensor([float(v) for v in std], dtype=tensor.dtype).reshape(-1, 1, 1)
+    m = ember.tensor([float(v) for v in mean], dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
+    s = ember.tensor([float(v) for v in std], dtype=tensor.dtype, device=tensor.device).reshape(-1, 1, 1)
     if inplace:
         return tensor.sub_(m).div_(s)
     return (tensor - m) / s
@@ -172,7 +172,7 @@ def hsv_to_rgb(img):
     q = (v - sv * f).clamp(0.0, 1.0)
     t = (v - sv * (1.0 - f)).clamp(0.0, 1.0)
     sector = ember.remainder(i, 6.0).unsqueeze(-3)  # (..., 1, H, W)
-    mask = (sector == ember.arange(6, dtype=img.dtype).reshape(6, 1, 1)).to(img.dtype)  # (..., 6, H, W)
+    mask = (sector == ember.arange(6, dtype=img.dtype, device=img.device).reshape(6, 1, 1)).to(img.dtype)  # (..., 6, H, W)
     r = ember.stack([v, q, p, p, t, v], dim=-3)
     g = ember.stack([t, v, v, q, p, p], dim=-3)
     b = ember.stack([p, p, t, v, v, q], dim=-3)
@@ -193,9 +193,9 @@ def adjust_hue(img, hue_factor):
     return to_dtype(rgb, img.dtype, scale=True) if not img.is_floating_point() else rgb
 
 
-def _kernel1d(size, sigma, dtype):
+def _kernel1d(size, sigma, dtype, device=None):
     half = (size - 1) * 0.5
-    x = ember.linspace(-half, half, size, dtype=dtype)
+    x = ember.linspace(-half, half, size, dtype=dtype, device=device)
     pdf = ember.exp(-0.5 * (x / sigma) ** 2)
     return pdf / pdf.sum()
 
@@ -228,8 +228,8 @@ def gaussian_blur(img, kernel_size, sigma=None):
         raise ValueError(f"[gaussian_blur] kernel_size {tuple(ks)} (x, y) needs an image of at least "
                          f"{(ky // 2 + 1, kx // 2 + 1)} (H, W) for reflect padding, got {(h, w)}")
     dt = x.dtype
-    wx = _kernel1d(kx, sig[0], dt).reshape(1, 1, 1, kx).expand(c, 1, 1, kx).contiguous()
-    wy = _kernel1d(ky, sig[1], dt).reshape(1, 1, ky, 1).expand(c, 1, ky, 1).contiguous()
+    wx = _kernel1d(kx, sig[0], dt, x.device).reshape(1, 1, 1, kx).expand(c, 1, 1, kx).contiguous()
+    wy = _kernel1d(ky, sig[1], dt, x.device).reshape(1, 1, ky, 1).expand(c, 1, ky, 1).contiguous()
     x = F.pad(x, [kx // 2, kx // 2, ky // 2, ky // 2], mode="reflect")
     x = F.conv2d(x, wx, groups=c)
     x = F.conv2d(x, wy, groups=c)
@@ -243,6 +243,6 @@ def gaussian_noise(img, mean=0.0, sigma=0.1, clip=True, generator=None):
         raise ValueError(f"[gaussian_noise] sigma shouldn't be negative, got {sigma!r}")
     if not is_number(mean):
         raise TypeError(f"[gaussian_noise] mean must be a number, got {mean!r}")
-    noise = ember.randn(*img.shape, generator=generator, dtype=img.dtype) * float(sigma) + float(mean)
+    noise = ember.randn(*img.shape, generator=generator, dtype=img.dtype, device=img.device) * float(sigma) + float(mean)
     out = img + noise
     return out.clamp(0.0, 1.0) if clip else out

@@ -81,10 +81,10 @@ def center_crop(img, output_size):
     return img[..., top:top + ch, left:left + cw]
 
 
-def _pad_index(n, lo, hi, mode):
+def _pad_index(n, lo, hi, mode, device=None):
     """Source index along one dim for each padded position (edge / reflect / symmetric),
     computed with ember ops (a huge pad fails in arange's allocation check)."""
-    i = ember.arange(-lo, n + hi, dtype=ember.int64)
+    i = ember.arange(-lo, n + hi, dtype=ember.int64, device=device)
     if mode == "edge":
         return i.clamp(0, n - 1)
     if mode == "reflect":
@@ -124,7 +124,8 @@ def pad(img, padding, fill=0, padding_mode="constant"):
             return F.pad(img, [left, right, top, bottom], value=float(fill))
         # per-channel fill: pad with zeros, then blend the fill in through a mask
         out = F.pad(img, [left, right, top, bottom], value=0.0)
-        mask = F.pad(ember.ones(*img.shape[-2:], dtype=ember.float32), [left, right, top, bottom], value=0.0)
+        mask = F.pad(ember.ones(*img.shape[-2:], dtype=ember.float32, device=img.device), [left, right, top, bottom],
+                     value=0.0)
         x, lead = as_batch(to_float(out))
         ft = fill_tensor(fill, x.shape[1], x, "pad")
         x = x * mask + ft * (1.0 - mask)
@@ -136,8 +137,8 @@ def pad(img, padding, fill=0, padding_mode="constant"):
     if padding_mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
         raise ValueError(f"[pad] reflect padding must be smaller than the image size {(h, w)}, "
                          f"got {[left, top, right, bottom]}")
-    out = img.index_select(-1, _pad_index(w, left, right, padding_mode))
-    return out.index_select(-2, _pad_index(h, top, bottom, padding_mode))
+    out = img.index_select(-1, _pad_index(w, left, right, padding_mode, img.device))
+    return out.index_select(-2, _pad_index(h, top, bottom, padding_mode, img.device))
 
 
 def _resize_size(size, h, w, max_size, op):
@@ -227,16 +228,16 @@ def _warp(img, m, ow, oh, mode, fill, op):
     input size) and grid_sample runs with zeros padding and align_corners=False."""
     x, lead = as_batch(to_float(img))
     n, c, h, w = x.shape
-    dt = x.dtype
-    xs = ember.linspace((1.0 - ow) * 0.5, (ow - 1.0) * 0.5, ow, dtype=dt)
-    ys = ember.linspace((1.0 - oh) * 0.5, (oh - 1.0) * 0.5, oh, dtype=dt)
+    dt, dev = x.dtype, x.device  # the grid is built on the image's device
+    xs = ember.linspace((1.0 - ow) * 0.5, (ow - 1.0) * 0.5, ow, dtype=dt, device=dev)
+    ys = ember.linspace((1.0 - oh) * 0.5, (oh - 1.0) * 0.5, oh, dtype=dt, device=dev)
     base = ember.stack([xs.reshape(1, ow).expand(oh, ow), ys.reshape(oh, 1).expand(oh, ow),
-                        ember.ones(oh, ow, dtype=dt)], dim=-1).reshape(oh * ow, 3)
-    theta = ember.tensor([[m[0], m[1], m[2]], [m[3], m[4], m[5]]], dtype=dt)
-    theta = theta.transpose(0, 1) / ember.tensor([0.5 * w, 0.5 * h], dtype=dt)
+                        ember.ones(oh, ow, dtype=dt, device=dev)], dim=-1).reshape(oh * ow, 3)
+    theta = ember.tensor([[m[0], m[1], m[2]], [m[3], m[4], m[5]]], dtype=dt, device=dev)
+    theta = theta.transpose(0, 1) / ember.tensor([0.5 * w, 0.5 * h], dtype=dt, device=dev)
     grid = ember.matmul(base, theta).reshape(1, oh, ow, 2).expand(n, oh, ow, 2)
     if fill is not None:
-        x = ember.cat([x, ember.ones(n, 1, h, w, dtype=dt)], dim=1)
+        x = ember.cat([x, ember.ones(n, 1, h, w, dtype=dt, device=dev)], dim=1)
     y = F.grid_sample(x, grid, mode=mode, padding_mode="zeros", align_corners=False)
     if fill is not None:
         y, mask = y[:, :c], y[:, c:]
@@ -291,5 +292,5 @@ def erase(img, i, j, h, w, v, inplace=False):
     out = img if inplace else img.clone()
     if not isinstance(v, ember.Tensor):
         v = ember.tensor(v)
-    out[..., i:i + h, j:j + w] = v.to(out.dtype)
+    out[..., i:i + h, j:j + w] = v.to(device=out.device, dtype=out.dtype)
     return out

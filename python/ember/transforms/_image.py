@@ -108,5 +108,6 @@ def fill_tensor(fill, channels, like, op):
     vals = [float(fill)] if is_number(fill) else list(fill) if isinstance(fill, (list, tuple)) else None
     if vals is None or not all(is_number(v) for v in vals) or len(vals) not in (1, channels):
         raise TypeError(f"[{op}] fill must be a number or a sequence of {channels} numbers, got {fill!r}")
-    t = ember.tensor([float(v) for v in vals], dtype=like.dtype if like.is_floating_point() else ember.float32)
+    t = ember.tensor([float(v) for v in vals], dtype=like.dtype if like.is_floating_point() else ember.float32,
+                     device=like.device)
     return t.reshape(1, -1, 1, 1)

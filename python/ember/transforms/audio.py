@@ -62,7 +62,7 @@ def _check_frames(frame_length, hop_length, op):
 
 def _frames_at(x, starts, n):
     """Rows of x (B, T) read from per-row starts (B,) for n samples: (B, n)."""
-    idx = starts.reshape(-1, 1) + ember.arange(n, dtype=ember.int64)
+    idx = starts.reshape(-1, 1) + ember.arange(n, dtype=ember.int64, device=x.device)
     return x.gather(-1, idx)
 
 
@@ -83,7 +83,7 @@ def time_stretch(waveform, rate, frame_length=1024, hop_length=None):
         return waveform
     dt = waveform.dtype
     if waveform.numel() == 0:  # no rows
-        return ember.zeros(*lead, out_len, dtype=dt)
+        return ember.zeros(*lead, out_len, dtype=dt, device=waveform.device)
     half, tol = n // 2, max(hop // 2, 1)
     frames_n = -(-out_len // hop) + 2
     nominal = [int(round(k * hop * rate)) + tol for k in range(frames_n)]  # padded coordinates
@@ -94,16 +94,17 @@ def time_stretch(waveform, rate, frame_length=1024, hop_length=None):
     # Frame k starts within +-tol of its nominal position, where it best continues
     # (cross-correlation, a grouped conv1d) the previous frame's natural successor.
     # The frames depend on each other, so this loop over frames is sequential.
-    starts = [ember.full((b,), nominal[0], dtype=ember.int64)]
+    dev = x.device  # frame positions live with the waveform
+    starts = [ember.full((b,), nominal[0], dtype=ember.int64, device=dev)]
     for k in range(1, frames_n):
         template = _frames_at(x, starts[-1] + hop, n)  # (B, N)
-        lo = ember.full((b,), nominal[k] - tol, dtype=ember.int64)
+        lo = ember.full((b,), nominal[k] - tol, dtype=ember.int64, device=dev)
         region = _frames_at(x, lo, n + 2 * tol)  # (B, N + 2 tol)
         corr = F.conv1d(region.reshape(1, b, -1), template.reshape(b, 1, n), groups=b)  # (1, B, 2 tol + 1)
         starts.append(lo + corr[0].argmax(dim=-1))
-    idx = ember.stack(starts, dim=1).reshape(b, frames_n, 1) + ember.arange(n, dtype=ember.int64)
+    idx = ember.stack(starts, dim=1).reshape(b, frames_n, 1) + ember.arange(n, dtype=ember.int64, device=dev)
     frames = x.gather(-1, idx.reshape(b, -1)).reshape(b, frames_n, n)  # (B, F, N)
-    window = 0.5 - 0.5 * ember.cos(ember.arange(n, dtype=dt) * (2.0 * math.pi / n))
+    window = 0.5 - 0.5 * ember.cos(ember.arange(n, dtype=dt, device=dev) * (2.0 * math.pi / n))
     frames = frames * window
     total = (frames_n - 1) * hop + n
     y = F.fold(frames.transpose(1, 2), (1, total), (1, n), stride=(1, hop))  # overlap-add: (B, 1, 1, total)
@@ -142,7 +143,8 @@ def add_noise(waveform, noise, snr):
     if tuple(noise.shape) != tuple(waveform.shape):
         raise ValueError(f"[{op}] expected noise of the waveform's shape {tuple(waveform.shape)}, got "
                          f"{tuple(noise.shape)}")
-    snr = ember.as_tensor(snr, dtype=waveform.dtype) if not isinstance(snr, ember.Tensor) else snr.to(waveform.dtype)
+    snr = (ember.as_tensor(snr, dtype=waveform.dtype, device=waveform.device) if not isinstance(snr, ember.Tensor)
+           else snr.to(device=waveform.device, dtype=waveform.dtype))
     es = (waveform * waveform).sum(dim=-1)
     en = (noise * noise).sum(dim=-1).clamp(min=1e-30)
     scale = ember.sqrt(es / en) * 10.0 ** (-snr / 20.0)
@@ -197,7 +199,7 @@ class AddNoise(Transform):
     def forward(self, waveform, noise=None):
         _check_wave(waveform, "AddNoise")
         if noise is None:
-            noise = ember.randn(*waveform.shape, generator=self.generator, dtype=waveform.dtype)
+            noise = ember.randn(*waveform.shape, generator=self.generator, dtype=waveform.dtype, device=waveform.device)
         lo, hi = self.snr_db
         snr = lo if lo == hi else _rng.uniform(lo, hi, self.generator)
         return add_noise(waveform, noise, snr)
@@ -255,6 +257,7 @@ class _AxisMasking(Transform):
         hi = lo + ember.floor(value)
         pos = ember.arange(size, dtype=ember.float64)
         mask = (pos >= lo.reshape(-1, 1)) & (pos < hi.reshape(-1, 1))  # (nmask, size)
+        mask = mask.to(specgram.device)  # drawn on the CPU (the same stream on every device)
         shape = list(lead) + ([size, 1] if self.axis == 0 else [1, size])
         mask = mask.reshape(*shape) if lead else mask.reshape(*shape[-2:])
         return specgram.masked_fill(mask, float(mask_value)).to(dt)

@@ -77,7 +77,7 @@ class MultiHeadAttention(Layer):
             if use_causal_mask:
                 from ... import ones
                 L, S = s.shape[-2], s.shape[-1]
-                s = s.masked_fill(ones(L, S).triu(1).bool(), float("-inf"))
+                s = s.masked_fill(ones(L, S, device=s.device).triu(1).bool(), float("-inf"))
             a = F.softmax(s, dim=-1)
             a_d = F.dropout(a, self.dropout, training=training) if self.dropout else a
             o = a_d @ v

@@ -291,6 +291,9 @@ class Layer(Module):
             self._build_shape = _json_shape(shape)
             self.build(shape)
             self.built = True
+            dev = next((t.device for t in _flatten(inputs) if isinstance(t, Tensor)), None)
+            if dev is not None and dev.type != "cpu":
+                self.to(dev)  # weights built on the first call follow the input's device
             if not self._trainable:
                 for p in self.parameters():
                     p.requires_grad_(False)

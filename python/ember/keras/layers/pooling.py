@@ -47,7 +47,7 @@ class _Pool(Layer):
             if self.kind == "max":
                 y = pool(F.pad(x, pads, value=float("-inf")), self.pool_size, self.strides)
             else:
-                mask = ones(1, 1, *x.shape[2:], dtype=x.dtype)
+                mask = ones(1, 1, *x.shape[2:], dtype=x.dtype, device=x.device)
                 y = pool(F.pad(x, pads), self.pool_size, self.strides) / \
                     pool(F.pad(mask, pads), self.pool_size, self.strides)
         else:

@@ -47,10 +47,10 @@ class RandomFlip(Layer):
         x = inputs if inputs.dim() == 4 else inputs.unsqueeze(0)
         n = x.shape[0]
         if "horizontal" in self.mode:
-            m = (rand(n) < 0.5).reshape(n, 1, 1, 1)
+            m = (rand(n, device=x.device) < 0.5).reshape(n, 1, 1, 1)
             x = where(m, flip(x, [2]), x)
         if "vertical" in self.mode:
-            m = (rand(n) < 0.5).reshape(n, 1, 1, 1)
+            m = (rand(n, device=x.device) < 0.5).reshape(n, 1, 1, 1)
             x = where(m, flip(x, [1]), x)
         return x if inputs.dim() == 4 else x[0]
 
@@ -90,7 +90,7 @@ class _Affine(Layer):
             return inputs
         x = inputs if inputs.dim() == 4 else inputs.unsqueeze(0)
         x = x if x.is_floating_point() else x.float()
-        y = self._warp(x, self._theta(x.shape[0], x.shape[1], x.shape[2]))
+        y = self._warp(x, self._theta(x.shape[0], x.shape[1], x.shape[2]).to(device=x.device, dtype=x.dtype))
         return y if inputs.dim() == 4 else y[0]
 
 

@@ -17,6 +17,7 @@ import ember
 from ... import _C
 from ...autograd.function import Function
 from ...tensor import Tensor, _wrap
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 
@@ -88,12 +89,13 @@ def _mask_4d(mask, full, op):
 
 
 def _check_qkv(op, query, key, value):
-    """query/key/value must be floating CPU tensors (SDPA and MHA share these checks)."""
+    """query/key/value must be floating tensors on one device (SDPA and MHA share these checks)."""
     for t, what in ((query, "query"), (key, "key"), (value, "value")):
         if not isinstance(t, Tensor):
             raise TypeError(f"[{op}] expected {what} to be a Tensor, got {type(t).__name__}")
-        if t.device.type != "cpu":
-            raise RuntimeError(f"[{op}] no CUDA kernel yet ({what} on {t.device})")
+        if t.device != query.device:
+            raise RuntimeError(f"[{op}] expected all tensors on the same device, got {query.device} and {t.device} "
+                               f"({what})")
         if not t.is_floating_point():
             raise TypeError(f"[{op}] expected a floating point {what}, got {t.dtype}")
 
@@ -116,8 +118,9 @@ def _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale, 
     if attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
             raise TypeError(f"[{op}] expected attn_mask to be a Tensor or None, got {type(attn_mask).__name__}")
-        if attn_mask.device.type != "cpu":
-            raise RuntimeError(f"[{op}] no CUDA kernel yet (attn_mask on {attn_mask.device})")
+        if attn_mask.device != query.device:
+            raise RuntimeError(f"[{op}] expected all tensors on the same device, got {query.device} and "
+                               f"{attn_mask.device} (attn_mask)")
         if attn_mask.dtype != ember.bool and attn_mask.dtype != query.dtype:
             raise RuntimeError(f"[{op}] expected attn_mask dtype to be bool or to match query dtype, got "
                                f"attn_mask.dtype: {attn_mask.dtype} and query.dtype: {query.dtype}")
@@ -140,6 +143,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     fewer heads (dim -3) than query, which must be a multiple of them. Rows that see no
     key give 0 (as torch's CPU kernels).
     """
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("scaled_dot_product_attention", scaled_dot_product_attention, query, key, value, attn_mask,
+                        dropout_p, is_causal, scale, enable_gqa)
     _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     op = _SDPA
     L, E = query.shape[-2], query.shape[-1]
@@ -184,7 +190,7 @@ def attention_weights(query, key, attn_mask=None, is_causal=False, scale=None):
     sc = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     s = ember.matmul(query * sc, key.transpose(-2, -1))
     if is_causal:
-        keep = ember.ones(L, S, dtype=ember.bool).tril()
+        keep = ember.ones(L, S, dtype=ember.bool, device=query.device).tril()
         s = s.masked_fill(~keep, float("-inf"))
     if attn_mask is not None:
         s = s.masked_fill(~attn_mask, float("-inf")) if attn_mask.dtype == ember.bool else s + attn_mask
@@ -206,7 +212,7 @@ def _canonical_mask(mask, mask_name, target_type, op=_MHA):
     if not isinstance(mask, Tensor):
         raise TypeError(f"[{op}] expected {mask_name} to be a Tensor or None, got {type(mask).__name__}")
     if mask.dtype == ember.bool:
-        return ember.zeros(mask.shape, dtype=target_type).masked_fill(mask, float("-inf"))
+        return ember.zeros(mask.shape, dtype=target_type, device=mask.device).masked_fill(mask, float("-inf"))
     if not mask.is_floating_point():
         raise AssertionError(f"[{op}] only bool and floating types of {mask_name} are supported, got {mask.dtype}")
     return mask
@@ -358,7 +364,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         v = static_v
 
     if add_zero_attn:
-        zeros = ember.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype)
+        zeros = ember.zeros((bsz * num_heads, 1, head_dim), dtype=k.dtype, device=k.device)
         k = ember.cat([k, zeros], 1)
         v = ember.cat([v, zeros], 1)
         if attn_mask is not None:

@@ -19,6 +19,7 @@ import numbers
 from ... import _C
 from ...autograd.function import Function
 from ...tensor import Tensor, _wrap, needs_grad
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
@@ -245,21 +246,31 @@ def _conv_transpose(nsp, op, input, weight, bias, stride, padding, output_paddin
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of input (N, C_in, L) or (C_in, L) with weight (C_out, C_in/groups, kW)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("conv1d", conv1d, input, weight, bias, stride, padding, dilation, groups)
     return _conv(1, "conv1d", input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of input (N, C_in, H, W) or (C_in, H, W) with weight (C_out, C_in/groups, kH, kW)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("conv2d", conv2d, input, weight, bias, stride, padding, dilation, groups)
     return _conv(2, "conv2d", input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """1-D transposed convolution; weight (C_in, C_out/groups, kW)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("conv_transpose1d", conv_transpose1d, input, weight, bias, stride, padding, output_padding,
+                        groups, dilation)
     return _conv_transpose(1, "conv_transpose1d", input, weight, bias, stride, padding, output_padding, groups,
                            dilation)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     """2-D transposed convolution; weight (C_in, C_out/groups, kH, kW)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("conv_transpose2d", conv_transpose2d, input, weight, bias, stride, padding, output_padding,
+                        groups, dilation)
     return _conv_transpose(2, "conv_transpose2d", input, weight, bias, stride, padding, output_padding, groups,
                            dilation)

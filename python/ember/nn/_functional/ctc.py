@@ -5,6 +5,7 @@ from ... import _C
 from ...autograd.function import Function
 from ...tensor import Tensor, _wrap
 from ..functional import _c, _check, _reduction_code
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["ctc_loss"]
 
@@ -48,6 +49,9 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     targets: (N, S) padded, or 1-D concatenated, class indices (never ``blank``).
     'mean' divides each sample's loss by its target length, then averages the batch.
     """
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("ctc_loss", ctc_loss, log_probs, targets, input_lengths, target_lengths, blank, reduction,
+                        zero_infinity)
     _check(log_probs, "ctc_loss")
     _check(targets, "ctc_loss")
     code = _reduction_code(reduction, "ctc_loss")

@@ -2,12 +2,15 @@
 import ember
 
 from ..functional import _check
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["cosine_similarity"]
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1 * x2, dim) / (max(||x1||, eps) * max(||x2||, eps)), broadcasting x1 against x2."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("cosine_similarity", cosine_similarity, x1, x2, dim, eps)
     _check(x1, "cosine_similarity")
     _check(x2, "cosine_similarity")
     shape = ember.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))

@@ -20,6 +20,7 @@ from ...autograd.function import DelayedError, Function
 from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import _wrap
 from ..functional import _check
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["grid_sample", "affine_grid"]
 
@@ -58,6 +59,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     (N, H_out, W_out, 2); returns (N, C, H_out, W_out) (5-D: (x, y, z) locations,
     (N, C, D_out, H_out, W_out)). (-1, -1) is the top-left corner pixel's corner
     (align_corners=False) or centre (align_corners=True)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("grid_sample", grid_sample, input, grid, mode, padding_mode, align_corners)
     _check(input, "grid_sample")
     _check(grid, "grid_sample")
     if mode not in _MODES:

@@ -4,6 +4,7 @@ import math
 from ... import _C
 from ...autograd.function import Function
 from ...tensor import Tensor, _wrap, needs_grad
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["linear"]
 
@@ -33,6 +34,8 @@ class _Linear(Function):
 
 def linear(input, weight, bias=None):
     """y = input @ weight^T + bias, with weight of shape (out_features, in_features)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("linear", linear, input, weight, bias)
     for name, t in (("input", input), ("weight", weight)):
         if not isinstance(t, Tensor):
             raise TypeError(f"[linear] expected a Tensor {name}, got {type(t).__name__}")

@@ -3,6 +3,7 @@ pdist, composed from ember's gather/scatter, elementwise and reduction kernels."
 import ember
 
 from ..functional import _c, _check, _legacy_reduction, _reduce, pairwise_distance
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "triplet_margin_with_distance_loss", "pdist"]
 
@@ -19,6 +20,9 @@ def _class_scores(input, target, op):
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     """sum_{i != y} max(0, margin - x[y] + x[i])^p / C per sample (p is 1 or 2)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("multi_margin_loss", multi_margin_loss, input, target, p, margin, weight, size_average, reduce,
+                        reduction)
     x, unbatched = _class_scores(input, target, "multi_margin_loss")
     if p not in (1, 2):
         raise ValueError("[multi_margin_loss] only p == 1 and p == 2 supported")
@@ -43,6 +47,9 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Hinge loss between each target class (the indices before the first -1) and every non-target class."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("multilabel_margin_loss", multilabel_margin_loss, input, target, size_average, reduce,
+                        reduction)
     x, unbatched = _class_scores(input, target, "multilabel_margin_loss")
     n, c = x.shape
     t = _c(target).reshape(n, -1).to(ember.int64)
@@ -79,6 +86,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 def pdist(input, p=2.0):
     """||x_i - x_j||_p for every pair of rows i < j, in row-major order (N(N-1)/2 values)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("pdist", pdist, input, p)
     _check(input, "pdist")
     if input.ndim != 2:
         raise RuntimeError(f"[pdist] only supports 2D tensors, got: {input.ndim}D")

@@ -17,6 +17,7 @@ from ...autograd.function import Function
 from ...autograd.grad_mode import _state
 from ...tensor import Tensor, _wrap
 from ..functional import _check
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "rms_norm", "group_norm", "local_response_norm"]
 
@@ -230,6 +231,8 @@ def _shape_arg(normalized_shape, op):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing ``normalized_shape`` dims (torch.nn.functional.layer_norm)."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("layer_norm", layer_norm, input, normalized_shape, weight, bias, eps)
     _check(input, "layer_norm")
     _opt_tensor(weight, "layer_norm", "weight", input)
     _opt_tensor(bias, "layer_norm", "bias", input)
@@ -239,6 +242,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 def rms_norm(input, normalized_shape, weight=None, eps=None):
     """y = x / sqrt(mean(x^2) + eps) * weight over the trailing dims (torch.nn.functional.rms_norm);
     eps=None is the dtype's machine epsilon."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("rms_norm", rms_norm, input, normalized_shape, weight, eps)
     _check(input, "rms_norm")
     _opt_tensor(weight, "rms_norm", "weight", input)
     if eps is None:
@@ -312,6 +317,8 @@ def _composite_group_norm(x, num_groups, weight=None, bias=None, eps=1e-5):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Group normalisation of (N, C, *) input over C/num_groups channels and the spatial dims."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("group_norm", group_norm, input, num_groups, weight, bias, eps)
     _check(input, "group_norm")
     _opt_tensor(weight, "group_norm", "weight", input)
     _opt_tensor(bias, "group_norm", "bias", input)
@@ -377,10 +384,10 @@ def _window_sum(t, before, after):
     c = t.shape[1]
     parts = []
     if before:
-        parts.append(ember.zeros((t.shape[0], before) + tuple(t.shape[2:]), dtype=t.dtype))
+        parts.append(ember.zeros((t.shape[0], before) + tuple(t.shape[2:]), dtype=t.dtype, device=t.device))
     parts.append(t)
     if after:
-        parts.append(ember.zeros((t.shape[0], after) + tuple(t.shape[2:]), dtype=t.dtype))
+        parts.append(ember.zeros((t.shape[0], after) + tuple(t.shape[2:]), dtype=t.dtype, device=t.device))
     p = ember.cat(parts, 1) if len(parts) > 1 else t
     s = p.narrow(1, 0, c)
     for o in range(1, before + after + 1):

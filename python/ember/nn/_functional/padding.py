@@ -9,6 +9,7 @@ import numbers
 from ... import _C
 from ...autograd.function import Function
 from ...tensor import Tensor, _wrap, needs_grad
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["pad"]
 
@@ -40,6 +41,8 @@ class _PadBackward(Function):
 
 def pad(input, pad, mode="constant", value=None):
     """Pads the last len(pad) // 2 dims of input; pad lists (begin, end) from the last dim backwards."""
+    if _amp_active[0] and _amp_tls.on and mode in ("reflect", "replicate"):  # autocast (ember.amp)
+        return _amp_run("pad_" + mode, _pad, input, pad, mode, value)
     if not isinstance(input, Tensor):
         raise TypeError(f"[pad] expected a Tensor input, got {type(input).__name__}")
     if not isinstance(pad, (tuple, list)):
@@ -59,3 +62,6 @@ def pad(input, pad, mode="constant", value=None):
     if needs_grad(input):
         return _Pad.apply(input, pad, mode, float(value))
     return _wrap(_C.pad(input._a, pad, mode, float(value)))
+
+
+_pad = pad  # the function itself (its parameter `pad` hides the name inside it)

@@ -16,6 +16,7 @@ from ... import _C
 from ...autograd.function import Function
 from ...tensor import _wrap, needs_grad
 from ..functional import _c, _check
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = [
     "max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -356,11 +357,15 @@ def _max_unpool(input, indices, n, kernel_size, stride, padding, output_size):
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool1d: input values placed at their indices, zeros elsewhere."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("max_unpool1d", max_unpool1d, input, indices, kernel_size, stride, padding, output_size)
     return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size)
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """The partial inverse of max_pool2d: input values placed at their flat indices, zeros elsewhere."""
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        return _amp_run("max_unpool2d", max_unpool2d, input, indices, kernel_size, stride, padding, output_size)
     return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size)
 
 

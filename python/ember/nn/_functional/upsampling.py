@@ -17,6 +17,7 @@ from ...autograd.function import Function
 from ...tensor import _wrap, needs_grad
 from ..functional import _check
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
+from ...amp.autocast_mode import _active as _amp_active, _run as _amp_run, _tls as _amp_tls
 
 __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
 
@@ -62,6 +63,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     area. With scale_factor (and recompute_scale_factor not True) the output size is
     floor(in * scale) and the source coordinate uses 1 / scale, as torch.
     """
+    if _amp_active[0] and _amp_tls.on:  # autocast (ember.amp)
+        # CUDA runs torch's upsample_* kernels in float32; mode "area" is adaptive_avg_pool (not listed).
+        return _amp_run("interpolate" if mode != "area" else "interpolate_area", interpolate, input, size,
+                        scale_factor, mode, align_corners, recompute_scale_factor, antialias)
     _check(input, "interpolate")
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:

@@ -155,6 +155,7 @@ class KVCache:
         past = total - new_len
         if new_len == 1 or past == 0:
             return None
-        j = ember.arange(total).reshape(1, total)
-        i = ember.arange(new_len).reshape(new_len, 1) + past
+        dev = self.keys[self._slot(layer)].device  # on the cached keys' (the queries') device
+        j = ember.arange(total, device=dev).reshape(1, total)
+        i = ember.arange(new_len, device=dev).reshape(new_len, 1) + past
         return j <= i

@@ -447,10 +447,8 @@ class Module:
         return self._apply(convert)
 
     def cuda(self, device=None):
-        from ..._device import device as _device_cls
-
-        d = _device_cls("cuda", device or 0) if device is None or isinstance(device, int) else device
-        return self._apply(lambda t: t.to(d))
+        # Tensor.cuda: None is the current CUDA device (not always cuda:0), an int its index.
+        return self._apply(lambda t: t.cuda(device))
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())

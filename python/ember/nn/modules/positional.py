@@ -64,7 +64,7 @@ class SinusoidalPositionalEncoding(Module):
         L = x.shape[-2]
         if offset + L > self.max_len:
             raise IndexError(f"[{op}] positions up to {offset + L - 1} exceed max_len {self.max_len}")
-        return self.dropout(x + self.pe[offset:offset + L].to(x.dtype))
+        return self.dropout(x + self.pe[offset:offset + L].to(device=x.device, dtype=x.dtype))
 
     def extra_repr(self):
         return f"d_model={self.d_model}, max_len={self.max_len}"
@@ -123,8 +123,11 @@ class RotaryEmbedding(Module):
         inv = ember.tensor([self.base ** (-2.0 * i / dim) for i in range(dim // 2)], dtype=ember.float64)
         self.register_buffer("inv_freq", inv, persistent=False)
 
-    def _cos_sin(self, pos, dtype):
-        ang = pos.to(ember.float64).reshape(-1, 1) * self.inv_freq.reshape(1, -1)  # (L, dim/2)
+    def _cos_sin(self, pos, dtype, device=None):
+        # On the input's device (the table follows the module, but a rotary module has
+        # no parameters and is easily left behind; positions may come from the CPU).
+        inv = self.inv_freq if device is None else self.inv_freq.to(device)
+        ang = pos.to(device=inv.device, dtype=ember.float64).reshape(-1, 1) * inv.reshape(1, -1)  # (L, dim/2)
         return ang.cos().to(dtype), ang.sin().to(dtype)
 
     def rotate(self, x, positions):
@@ -135,7 +138,7 @@ class RotaryEmbedding(Module):
                              f"{tuple(x.shape) if isinstance(x, ember.Tensor) else type(x).__name__}")
         if positions.numel() != x.shape[-2]:
             raise ValueError(f"[{op}] expected {x.shape[-2]} positions, got {positions.numel()}")
-        cos, sin = self._cos_sin(positions, x.dtype)
+        cos, sin = self._cos_sin(positions, x.dtype, x.device)
         h = self.dim // 2
         x1, x2 = x[..., :h], x[..., h:]
         return ember.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1)
@@ -144,8 +147,8 @@ class RotaryEmbedding(Module):
         op = "RotaryEmbedding"
         offset = _offset_arg(offset, op)
         if positions is None:
-            pq = ember.arange(offset, offset + q.shape[-2])
-            pk = ember.arange(offset, offset + k.shape[-2])
+            pq = ember.arange(offset, offset + q.shape[-2], device=q.device)
+            pk = ember.arange(offset, offset + k.shape[-2], device=k.device)
         else:
             if not isinstance(positions, ember.Tensor) or positions.is_floating_point():
                 raise TypeError(f"[{op}] expected an integer Tensor of positions")

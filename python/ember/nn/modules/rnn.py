@@ -34,9 +34,10 @@ def _pos_int(v, op, what, allow_zero=False):
     return int(v)
 
 
-def _check_device(t, op, what):
-    if isinstance(t, Tensor) and t.is_cuda:
-        raise RuntimeError(f"[{op}] no CUDA kernel yet ({what} on {t.device})")
+def _check_device(t, op, what, device):
+    """t (when a Tensor) must be on the weights' device."""
+    if isinstance(t, Tensor) and t.device != device:
+        raise RuntimeError(f"[{op}] expected all tensors on the same device, got {device} and {t.device} ({what})")
 
 
 class RNNBase(Module):
@@ -137,7 +138,7 @@ class RNNBase(Module):
     def _check_hidden(self, h, expected, what, op):
         if not isinstance(h, Tensor):
             raise TypeError(f"[{op}] expected {what} to be a Tensor, got {type(h).__name__}")
-        _check_device(h, op, what)
+        _check_device(h, op, what, getattr(self, self._flat_weights_names[0]).device)
         if tuple(h.shape) != tuple(expected):
             label = "hidden" if what == "hx" else what
             raise RuntimeError(f"[{op}] Expected {label} size {tuple(expected)}, got {list(h.shape)}")
@@ -171,7 +172,7 @@ class RNNBase(Module):
             x = input if is_batched else input.unsqueeze(batch_dim)
             sorted_indices = unsorted_indices = None
             expect_dim = 3
-        _check_device(x, op, "input")
+        _check_device(x, op, "input", getattr(self, self._flat_weights_names[0]).device)
         wdt = self._dtype()
         if x.dtype != wdt:
             raise ValueError(f"[{op}] RNN input dtype ({x.dtype}) does not match weight dtype ({wdt}). Convert input: "
@@ -321,12 +322,12 @@ class RNNCellBase(Module):
         if input.dim() not in (1, 2):
             raise ValueError(f"[{op}] {name}: Expected input to be 1D or 2D, got {input.dim()}D instead "
                              f"(shape {tuple(input.shape)})")
-        _check_device(input, op, "input")
+        _check_device(input, op, "input", self.weight_ih.device)
         states = [] if hx is None else (list(hx) if n_states == 2 else [hx])
         for s in states:
             if not isinstance(s, Tensor):
                 raise TypeError(f"[{op}] expected the hidden state to be a Tensor, got {type(s).__name__}")
-            _check_device(s, op, "hidden state")
+            _check_device(s, op, "hidden state", self.weight_ih.device)
             if s.dim() not in (1, 2):
                 raise ValueError(f"[{op}] {name}: Expected hidden to be 1D or 2D, got {s.dim()}D instead")
         if len(states) not in (0, n_states):

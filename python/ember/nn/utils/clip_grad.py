@@ -27,11 +27,14 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     with no_grad():
         if len(grads) == 0:
             return ember.tensor(0.0)
+        # Per-gradient norms are computed where each gradient lives, then gathered on the
+        # first gradient's device (torch's rule: the result is on that device).
+        dev = grads[0].device
         if math.isinf(norm_type):
-            norms = [g.detach().abs().max() for g in grads]
+            norms = [g.detach().abs().max().to(dev) for g in grads]
             total = norms[0] if len(norms) == 1 else ember.stack(norms).max()
         else:
-            norms = [ember.norm(g.detach().reshape(-1), norm_type) for g in grads]
+            norms = [ember.norm(g.detach().reshape(-1), norm_type).to(dev) for g in grads]
             total = ember.norm(ember.stack(norms), norm_type)
         if error_if_nonfinite and not bool(ember.isfinite(total)):
             raise RuntimeError(
@@ -40,7 +43,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                 "`error_if_nonfinite=False`")
         coef = (max_norm / (total + 1e-6)).clamp(max=1.0)
         for g in grads:
-            g.mul_(coef.to(g.dtype))
+            g.mul_(coef.to(device=g.device, dtype=g.dtype))
     return total
 
 

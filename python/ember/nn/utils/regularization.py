@@ -18,7 +18,9 @@ def penalty(parameters, l1=0.0, l2=0.0):
     if isinstance(parameters, Tensor):
         parameters = [parameters]
     total = None
+    device = None  # the zero result goes on the parameters' device
     for p in parameters:
+        device = p.device if device is None else device
         term = None
         if l1:
             term = p.abs().sum() * l1
@@ -27,4 +29,4 @@ def penalty(parameters, l1=0.0, l2=0.0):
             term = t2 if term is None else term + t2
         if term is not None:
             total = term if total is None else total + term
-    return ember.tensor(0.0) if total is None else total
+    return ember.tensor(0.0, device=device) if total is None else total

@@ -31,7 +31,16 @@ class MapFetcher:
     def fetch(self, index):
         if self.fast_tensors is not None:
             idx = tensor(index, dtype=int64)
-            return [t.index_select(0, idx) for t in self.fast_tensors]
+            on_dev = {}  # the index copied once to each device the dataset's tensors live on
+            out = []
+            for t in self.fast_tensors:
+                i = idx
+                if t._a.device_type != 0:
+                    i = on_dev.get(t.device)
+                    if i is None:
+                        i = on_dev[t.device] = idx.to(t.device)
+                out.append(t.index_select(0, i))
+            return out
         if self.auto_collation:
             getitems = getattr(self.dataset, "__getitems__", None)
             if callable(getitems):

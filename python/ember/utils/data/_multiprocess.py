@@ -182,6 +182,10 @@ class MultiProcessingIter:
             self._shutdown_workers()
             data.reraise()
         self._num_yielded += 1
+        if self._loader._pin_active():  # pinned in the main process (torch uses a thread)
+            from ._pin import pin_memory
+
+            return pin_memory(data)
         return data
 
     def _shutdown_workers(self):

@@ -2,9 +2,10 @@
 process (num_workers=0) or in worker processes (see _multiprocess and _worker).
 
 Batches come from a BatchSampler over a Sampler (sequential, or random when shuffle=True)
-and are collated by ``collate_fn``. ``pin_memory`` is accepted for compatibility: ember has
-no pinned host memory yet, so on this CPU build it is a no-op (PyTorch warns the same way
-when no accelerator is present).
+and are collated by ``collate_fn``. With ``pin_memory=True`` and a CUDA device, each batch's
+CPU tensors are copied to pinned host memory (``Tensor.pin_memory``, see _pin.py) so that
+``.to('cuda', non_blocking=True)`` is asynchronous; without CUDA it is a no-op with a
+warning, as in PyTorch.
 """
 import multiprocessing
 import os
@@ -12,6 +13,7 @@ import warnings
 
 from ..._ops.random import Generator
 from ._fetch import InfiniteConstantSampler, IterableFetcher, MapFetcher
+from ._pin import pin_memory as _pin_batch, pin_memory_available
 from .collate import default_collate, default_convert
 from .dataset import IterableDataset, TensorDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler
@@ -28,7 +30,8 @@ class DataLoader:
     epochs. Each worker is seeded with base_seed + worker_id (base_seed drawn from
     ``generator`` or ember's default generator once per iterator), applied to
     ember.manual_seed, ``random`` and NumPy. ``in_order=False`` is accepted; batches still
-    arrive in order. ``pin_memory`` is a no-op on this CPU build (a warning says so).
+    arrive in order. ``pin_memory`` pins each batch (in the main process) when CUDA is
+    available, and is a no-op with a warning otherwise.
     """
 
     __initialized = False
@@ -167,8 +170,12 @@ class DataLoader:
             return length
         return len(self._index_sampler)
 
+    def _pin_active(self):
+        """Whether batches are pinned: pin_memory=True and a CUDA device is present."""
+        return bool(self.pin_memory) and pin_memory_available()
+
     def __iter__(self):
-        if self.pin_memory:
+        if self.pin_memory and not pin_memory_available():
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
                           "memory won't be used.", stacklevel=2)
         if self.num_workers == 0:
@@ -207,6 +214,7 @@ class _SingleProcessIter:
         # Drawn as PyTorch does for every iterator, so the RNG stream matches workers' use.
         self._base_seed = int(empty((), dtype=int64).random_(generator=loader.generator).item())
         self._sampler_iter = iter(loader._index_sampler)
+        self._pin = loader._pin_active()
         if loader._is_iterable:
             self._fetcher = IterableFetcher(loader.dataset, loader._auto_collation, loader.collate_fn,
                                             loader.drop_last)
@@ -222,4 +230,5 @@ class _SingleProcessIter:
 
     def __next__(self):
         index = next(self._sampler_iter)
-        return self._fetcher.fetch(index)
+        batch = self._fetcher.fetch(index)
+        return _pin_batch(batch) if self._pin else batch
