@@ -17,11 +17,10 @@ import ember
 import ember.nn.functional as F
 from ember import _C
 
-DEV = os.environ.get("EMBER_CUDA_TEST_DEVICE", "cuda")
-DRY = DEV == "cpu"
+from cuda_compare import DEV, DRY_RUN as DRY, skip_without_gpu
+
 pytestmark = pytest.mark.cuda
-if not DRY and not ember.cuda.is_available():
-    pytest.skip(f"no CUDA GPU: {_C.cuda.unavailable_reason()}", allow_module_level=True)
+skip_without_gpu()
 
 F16, BF16, F32, F64 = ember.float16, ember.bfloat16, ember.float32, ember.float64
 FLOATS = [F32, F64, F16, BF16]
