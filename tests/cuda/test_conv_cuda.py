@@ -8,14 +8,12 @@ when present, and mixed-device errors.
 Skips as a whole without a usable GPU. EMBER_CUDA_TEST_DEVICE=cpu runs it on the CPU (a
 dry run of the tests themselves)."""
 import math
-import os
 
 import numpy as np
 import pytest
 
 import ember
 import ember.nn.functional as F
-from ember import _C
 
 from cuda_compare import DEV, DRY_RUN as DRY, skip_without_gpu
 
