@@ -31,16 +31,21 @@ void binary(int op_id, const Array& out, const Array& a, const Array& b, const E
   cuda::DeviceGuard guard(out.device().index, op);
 #define EMBER_B(name, F) \
   case BOp::name: return run_binary<F>(op, out, a, b, args);
+#define EMBER_S(name, Set, k) \
+  case BOp::name: return run_binary<Set>(op, out, a, b, args, Set{k});
   switch (bop) {
-    EMBER_B(add, AddF) EMBER_B(sub, SubF) EMBER_B(mul, MulF) EMBER_B(div, DivF)
-    EMBER_B(div_trunc, DivTruncF) EMBER_B(floor_divide, FloorDivideF) EMBER_B(remainder, RemainderF)
-    EMBER_B(fmod, FmodF) EMBER_B(pow, PowF) EMBER_B(atan2, Atan2F) EMBER_B(maximum, MaximumF)
-    EMBER_B(minimum, MinimumF) EMBER_B(eq, EqF) EMBER_B(ne, NeF) EMBER_B(lt, LtF) EMBER_B(le, LeF)
-    EMBER_B(gt, GtF) EMBER_B(ge, GeF) EMBER_B(logical_and, LogicalAndF) EMBER_B(logical_or, LogicalOrF)
-    EMBER_B(logical_xor, LogicalXorF) EMBER_B(bitwise_and, BitwiseAndF) EMBER_B(bitwise_or, BitwiseOrF)
-    EMBER_B(bitwise_xor, BitwiseXorF)
+    EMBER_B(add, AddF) EMBER_B(sub, SubF) EMBER_B(mul, MulF) EMBER_B(div, DivF) EMBER_B(atan2, Atan2F)
+    EMBER_S(div_trunc, IntDivSet, 0) EMBER_S(floor_divide, IntDivSet, 1) EMBER_S(remainder, IntDivSet, 2)
+    EMBER_S(fmod, IntDivSet, 3) EMBER_S(pow, IntDivSet, 4)
+    EMBER_S(maximum, MinMaxSet, 0) EMBER_S(minimum, MinMaxSet, 1)
+    EMBER_S(eq, PredBinarySet, 0) EMBER_S(ne, PredBinarySet, 1) EMBER_S(lt, PredBinarySet, 2)
+    EMBER_S(le, PredBinarySet, 3) EMBER_S(gt, PredBinarySet, 4) EMBER_S(ge, PredBinarySet, 5)
+    EMBER_S(logical_and, PredBinarySet, 6) EMBER_S(logical_or, PredBinarySet, 7)
+    EMBER_S(logical_xor, PredBinarySet, 8)
+    EMBER_S(bitwise_and, BitwiseSet, 0) EMBER_S(bitwise_or, BitwiseSet, 1) EMBER_S(bitwise_xor, BitwiseSet, 2)
     default: break;
   }
+#undef EMBER_S
 #undef EMBER_B
   EMBER_FAIL(Runtime, "[", op, "] not implemented on CUDA yet");
 }

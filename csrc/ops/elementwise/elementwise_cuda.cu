@@ -104,19 +104,25 @@ void unary(int op_id, const Array& out, const Array& in) {
   cuda::DeviceGuard guard(out.device().index, op);
 #define EMBER_U(name, F) \
   case UOp::name: return run_unary<F>(op, out, in);
+#define EMBER_S(name, Set, k) \
+  case UOp::name: return run_unary<Set>(op, out, in, Set{k});
   switch (uop) {
-    EMBER_U(neg, NegF) EMBER_U(abs, AbsF) EMBER_U(exp, ExpF) EMBER_U(exp2, Exp2F)
-    EMBER_U(log, LogF) EMBER_U(log2, Log2F) EMBER_U(log10, Log10F) EMBER_U(log1p, Log1pF)
-    EMBER_U(expm1, Expm1F) EMBER_U(sqrt, SqrtF) EMBER_U(rsqrt, RsqrtF) EMBER_U(square, SquareF)
-    EMBER_U(reciprocal, ReciprocalF) EMBER_U(sin, SinF) EMBER_U(cos, CosF) EMBER_U(tan, TanF)
-    EMBER_U(asin, AsinF) EMBER_U(acos, AcosF) EMBER_U(atan, AtanF) EMBER_U(sinh, SinhF)
-    EMBER_U(cosh, CoshF) EMBER_U(tanh, TanhF) EMBER_U(sigmoid, SigmoidF) EMBER_U(relu, ReluF)
-    EMBER_U(erf, ErfF) EMBER_U(erfinv, ErfinvF) EMBER_U(sign, SignF) EMBER_U(floor, FloorF)
-    EMBER_U(ceil, CeilF) EMBER_U(round, RoundF) EMBER_U(trunc, TruncF) EMBER_U(frac, FracF)
-    EMBER_U(isnan, IsnanF) EMBER_U(isinf, IsinfF) EMBER_U(isfinite, IsfiniteF)
-    EMBER_U(logical_not, LogicalNotF) EMBER_U(bitwise_not, BitwiseNotF)
+    EMBER_U(neg, NegF) EMBER_U(abs, AbsF) EMBER_U(exp, ExpF) EMBER_U(sqrt, SqrtF) EMBER_U(square, SquareF)
+    EMBER_U(tanh, TanhF) EMBER_U(sigmoid, SigmoidF) EMBER_U(relu, ReluF) EMBER_U(bitwise_not, BitwiseNotF)
+    EMBER_S(exp2, FloatMathSet, 0) EMBER_S(log, FloatMathSet, 1) EMBER_S(log2, FloatMathSet, 2)
+    EMBER_S(log10, FloatMathSet, 3) EMBER_S(log1p, FloatMathSet, 4) EMBER_S(expm1, FloatMathSet, 5)
+    EMBER_S(rsqrt, FloatMathSet, 6) EMBER_S(reciprocal, FloatMathSet, 7) EMBER_S(sin, FloatMathSet, 8)
+    EMBER_S(cos, FloatMathSet, 9) EMBER_S(tan, FloatMathSet, 10) EMBER_S(asin, FloatMathSet, 11)
+    EMBER_S(acos, FloatMathSet, 12) EMBER_S(atan, FloatMathSet, 13) EMBER_S(sinh, FloatMathSet, 14)
+    EMBER_S(cosh, FloatMathSet, 15) EMBER_S(erf, FloatMathSet, 16) EMBER_S(erfinv, FloatMathSet, 17)
+    EMBER_S(frac, FloatMathSet, 18)
+    EMBER_S(sign, RoundingSet, 0) EMBER_S(floor, RoundingSet, 1) EMBER_S(ceil, RoundingSet, 2)
+    EMBER_S(round, RoundingSet, 3) EMBER_S(trunc, RoundingSet, 4)
+    EMBER_S(isnan, PredUnarySet, 0) EMBER_S(isinf, PredUnarySet, 1) EMBER_S(isfinite, PredUnarySet, 2)
+    EMBER_S(logical_not, PredUnarySet, 3)
     default: break;
   }
+#undef EMBER_S
 #undef EMBER_U
   EMBER_FAIL(Runtime, "[", op, "] not implemented on CUDA yet");
 }

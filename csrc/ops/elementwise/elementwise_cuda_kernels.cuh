@@ -17,6 +17,7 @@
 // add/sub take alpha by value too (a + alpha * b, like the CPU kernels).
 #pragma once
 #include <cstring>
+#include <tuple>
 #include <type_traits>
 
 #include "core/cuda_utils.cuh"
@@ -352,6 +353,39 @@ struct FloorDivideF {
 };
 #undef EMBER_OP_FLAGS
 
+// ---------------------------------------------------------------- op sets
+
+// Ops with the same flags that share one kernel per dtype: `k` (passed with the
+// functor, by value) picks the member at run time. The branch is uniform over the
+// whole grid, so it costs a compare or two per element, and each set adds one
+// kernel pair per dtype to the fatbin instead of one per member. Hot ops (add, mul,
+// exp, relu, ...) keep their own kernels.
+template <class... Ops>
+struct OpSet {
+  using First = typename std::tuple_element<0, std::tuple<Ops...>>::type;
+  static constexpr bool kFloat = First::kFloat, kInt = First::kInt, kBool = First::kBool, kPred = First::kPred;
+  static_assert(((Ops::kFloat == kFloat && Ops::kInt == kInt && Ops::kBool == kBool && Ops::kPred == kPred) && ...),
+                "the members of an OpSet must serve the same dtypes");
+  int k = 0;
+  template <class... C>
+  __device__ __forceinline__ auto operator()(C... x) const {
+    using R = decltype(First{}(x...));
+    R r{};
+    int i = 0;
+    (void)((i++ == k ? (r = Ops{}(x...), true) : false) || ...);
+    return r;
+  }
+};
+
+using PredBinarySet = OpSet<EqF, NeF, LtF, LeF, GtF, GeF, LogicalAndF, LogicalOrF, LogicalXorF>;
+using BitwiseSet = OpSet<BitwiseAndF, BitwiseOrF, BitwiseXorF>;
+using MinMaxSet = OpSet<MaximumF, MinimumF>;
+using IntDivSet = OpSet<DivTruncF, FloorDivideF, RemainderF, FmodF, PowF>;
+using FloatMathSet = OpSet<Exp2F, LogF, Log2F, Log10F, Log1pF, Expm1F, RsqrtF, ReciprocalF, SinF, CosF, TanF, AsinF,
+                           AcosF, AtanF, SinhF, CoshF, ErfF, ErfinvF, FracF>;
+using RoundingSet = OpSet<SignF, FloorF, CeilF, RoundF, TruncF>;
+using PredUnarySet = OpSet<IsnanF, IsinfF, IsfiniteF, LogicalNotF>;
+
 // ---------------------------------------------------------------- kernels
 
 template <class Op, class T>
@@ -360,17 +394,15 @@ template <class T>
 using comp_t = typename DevCvt<T>::C;  // float for half/bfloat16, else T
 
 // Elements per vector access of the flat kernels: 16 bytes, at most 8 elements (so
-// 1-byte types do not inline an op 16 times), and 1 (no vector path at all) for the
-// integer division ops, whose cost is the division, not the memory access.
+// 1-byte types do not inline an op 16 times), and 1 (no vector path at all) where
+// the cost is the arithmetic, not the memory access: the integer division ops, and
+// the transcendental set (whose vector path only doubled its code in the fatbin).
 template <class Op>
 struct int_division_op : std::false_type {};
-template <> struct int_division_op<DivTruncF> : std::true_type {};
-template <> struct int_division_op<FloorDivideF> : std::true_type {};
-template <> struct int_division_op<RemainderF> : std::true_type {};
-template <> struct int_division_op<FmodF> : std::true_type {};
-template <> struct int_division_op<PowF> : std::true_type {};
+template <> struct int_division_op<IntDivSet> : std::true_type {};
 template <class Op, class T>
 constexpr int ew_vec_width() {
+  if (std::is_same<Op, FloatMathSet>::value) return 1;
   if (int_division_op<Op>::value && !std::is_floating_point<typename DevCvt<T>::C>::value) return 1;
   return vec_width<T>() > 8 ? 8 : vec_width<T>();
 }
@@ -535,21 +567,22 @@ struct BinaryPlan {
 BinaryPlan plan_binary(const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args, int vec_width);
 
 template <class Op, class T>
-void launch_unary(const Array& out, const Array& in, const char* name) {
+void launch_unary(const Array& out, const Array& in, const char* name, const Op& op) {
   using O = out_t<Op, T>;
   const UnaryPlan p = plan_unary(out, in, ew_vec_width<Op, T>());
   cudaStream_t stream = cuda::current_stream();
   if (p.flat)
     unary_flat<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), in.data<T>(), out.numel(),
-                                                                 p.in_scalar, p.vec, Op{});
+                                                                 p.in_scalar, p.vec, op);
   else
     unary_strided<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), in.data<T>(), out.numel(), p.ix,
-                                                                    Op{});
+                                                                    op);
   cuda::check_launch(name);
 }
 
 template <class Op, class T>
-void launch_binary(const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args, const char* name) {
+void launch_binary(const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args, const char* name,
+                   const Op& op) {
   using O = out_t<Op, T>;
   using C = comp_t<T>;
   const bool a_val = args.scalar_operand == 1, b_val = args.scalar_operand == 2;
@@ -561,10 +594,10 @@ void launch_binary(const Array& out, const Array& a, const Array& b, const EwBin
   cudaStream_t stream = cuda::current_stream();
   if (p.flat)
     binary_flat<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), pa, pb, out.numel(), p.ka, p.kb, sv,
-                                                                  sv, alpha, p.vec, Op{});
+                                                                  sv, alpha, p.vec, op);
   else
     binary_strided<Op, T, O><<<p.grid, cuda::kThreads, 0, stream>>>(out.data<O>(), pa, pb, out.numel(), p.ix, a_val,
-                                                                     b_val, sv, sv, alpha, Op{});
+                                                                     b_val, sv, sv, alpha, op);
   cuda::check_launch(name);
 }
 
@@ -585,20 +618,21 @@ void dispatch_op(DType dt, const char* name, F&& f) {
 }
 
 template <class Op>
-void run_unary(const char* name, const Array& out, const Array& in) {
+void run_unary(const char* name, const Array& out, const Array& in, const Op& op = Op{}) {
   const DType want = Op::kPred ? DType::Bool : in.dtype();
   if (out.dtype() != want) fail_dtypes(name, out, in, nullptr, Op::kPred);
-  dispatch_op<Op>(in.dtype(), name, [&](auto tag) { launch_unary<Op, decltype(tag)>(out, in, name); });
+  dispatch_op<Op>(in.dtype(), name, [&](auto tag) { launch_unary<Op, decltype(tag)>(out, in, name, op); });
 }
 
 template <class Op>
-void run_binary(const char* name, const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args) {
+void run_binary(const char* name, const Array& out, const Array& a, const Array& b, const EwBinaryArgs& args,
+                const Op& op = Op{}) {
   const bool a_val = args.scalar_operand == 1, b_val = args.scalar_operand == 2;
   const DType dt = a_val ? b.dtype() : a.dtype();  // the dtype of the array operand(s)
   const DType want = Op::kPred ? DType::Bool : dt;
   if ((!a_val && !b_val && a.dtype() != b.dtype()) || out.dtype() != want)
     fail_dtypes(name, out, a_val ? b : a, a_val || b_val ? nullptr : &b, Op::kPred);
-  dispatch_op<Op>(dt, name, [&](auto tag) { launch_binary<Op, decltype(tag)>(out, a, b, args, name); });
+  dispatch_op<Op>(dt, name, [&](auto tag) { launch_binary<Op, decltype(tag)>(out, a, b, args, name, op); });
 }
 
 }  // namespace ew_cuda
