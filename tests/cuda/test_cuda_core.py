@@ -257,6 +257,34 @@ def test_device_mismatch_error():
         g * c
 
 
+def test_zero_dim_cpu_tensor_joins_cuda_tensors():
+    # PyTorch's rule: a 0-d CPU tensor acts like a number next to GPU tensors (it keeps
+    # its dtype for promotion); a 1-d CPU tensor still raises.
+    g = ember.tensor([1, 2, 3], dtype=ember.int32, device="cuda")
+    s = ember.tensor(2.5, dtype=ember.float64)
+    r = g + s
+    assert r.device.type == "cuda" and r.dtype == ember.float64
+    np.testing.assert_allclose(host(r), [3.5, 4.5, 5.5])
+    r = s * g
+    assert r.device.type == "cuda"
+    np.testing.assert_allclose(host(r), [2.5, 5.0, 7.5])
+    assert host(g > ember.tensor(1)).tolist() == [False, True, True]
+    w = ember.where(g > 1, g.float(), ember.tensor(0.0))
+    assert w.device.type == "cuda" and host(w).tolist() == [0.0, 2.0, 3.0]
+    x = ember.ones(3, device="cuda")
+    assert host(ember.lerp(x, x * 3, ember.tensor(0.5))).tolist() == [2.0, 2.0, 2.0]
+    with pytest.raises(RuntimeError, match="same device"):
+        g + ember.tensor([1])
+
+
+def test_zero_dim_cpu_tensor_gradient_stays_on_cpu():
+    s = ember.tensor(3.0, requires_grad=True)
+    x = ember.arange(4.0, device="cuda").requires_grad_()
+    (x * s).sum().backward()
+    assert s.grad.device.type == "cpu" and float(s.grad) == 6.0
+    assert x.grad.device.type == "cuda" and host(x.grad).tolist() == [3.0] * 4
+
+
 # ---------------------------------------------------------------- caching allocator
 
 
@@ -633,3 +661,51 @@ def test_torch_cuda_interop():
     assert e.is_cuda and e.data_ptr() == x.data_ptr()
     y = torch.from_dlpack(e * 2.0)
     assert torch.equal(y.cpu(), (x * 2).cpu())
+
+
+# Every elementwise op id reaches its own functor (the rare ops share kernels through
+# OpSet with a run-time member index: a wrong index would show here).
+ALL_UNARY = ["neg", "abs", "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square",
+             "reciprocal", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "sigmoid", "relu",
+             "erf", "erfinv", "sign", "floor", "ceil", "round", "trunc", "frac", "isnan", "isinf", "isfinite",
+             "logical_not", "bitwise_not"]
+ALL_BINARY = ["add", "sub", "mul", "div", "floor_divide", "remainder", "fmod", "pow", "atan2", "maximum", "minimum",
+              "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "bitwise_and",
+              "bitwise_or", "bitwise_xor"]
+
+
+def _operand(dt, seed, n=67):
+    r = np.random.default_rng(seed)
+    if dt == ember.bool:
+        return ember.tensor(r.integers(0, 2, n).astype(bool))
+    if dt.is_floating_point:
+        return ember.tensor(r.uniform(0.1, 0.9, n).astype(np.float32)).to(dt)
+    return ember.tensor(r.integers(1, 9, n)).to(dt)
+
+
+def _same_or_both_raise(fn, cpu_args, cuda_args, what):
+    try:
+        want = fn(*cpu_args)
+    except Exception:
+        with pytest.raises(Exception):
+            fn(*cuda_args)
+        return
+    got = fn(*cuda_args)
+    tol = {ember.float16: 2e-3, ember.bfloat16: 1e-2, ember.float32: 1e-5, ember.float64: 1e-12}.get(want.dtype, 0)
+    assert got.dtype == want.dtype, what
+    np.testing.assert_allclose(host(got).astype(np.float64), host(want).astype(np.float64), rtol=tol, atol=tol,
+                               equal_nan=True, err_msg=what)
+
+
+@pytest.mark.parametrize("dt", DTYPES, ids=lambda d: d.name)
+def test_every_elementwise_op_matches_cpu(dt):
+    a, b = _operand(dt, 1), _operand(dt, 2)
+    ga, gb = a.cuda(), b.cuda()
+    for name in ALL_UNARY:
+        f = getattr(ember, name)
+        _same_or_both_raise(f, (a,), (ga,), f"{name} {dt}")
+        _same_or_both_raise(f, (a[::2],), (ga[::2],), f"{name} strided {dt}")
+    for name in ALL_BINARY:
+        f = getattr(ember, name)
+        _same_or_both_raise(f, (a, b), (ga, gb), f"{name} {dt}")
+        _same_or_both_raise(f, (a[::2], b[1::2]), (ga[::2], gb[1::2]), f"{name} strided {dt}")

@@ -139,19 +139,32 @@ void check_out(const char* op, const Array& out, const Shape& shape, DType dtype
               out.device().str());
 }
 
-Device common_device(const char* op, const Operand* ops, int n) {
+Device common_device(const char* op, Operand* ops, int n, Array* moved) {
+  // As in PyTorch, a 0-d CPU tensor joins tensors on another device as if it were a
+  // number: it does not vote on the device and is copied there (a 0-d copy).
+  auto cpu_0d = [](const Array& a) { return a.ndim() == 0 && a.device().is_cpu(); };
   const Array* first = nullptr;
   for (int i = 0; i < n; ++i) {
     if (ops[i].is_scalar()) continue;
     const Array& a = *ops[i].arr;
     EMBER_CHECK(a.defined(), Value, "[", op, "] undefined array operand");
+    if (cpu_0d(a)) continue;
     if (!first) first = &a;
     else
       EMBER_CHECK(a.device() == first->device(), Runtime, "[", op,
                   "] expected all tensors to be on the same device, but found at least two devices, ",
                   first->device().str(), " and ", a.device().str());
   }
-  return first ? first->device() : cpu_device();
+  if (!first) return cpu_device();  // only 0-d CPU tensors (or numbers)
+  const Device dev = first->device();
+  if (!dev.is_cpu()) {
+    for (int i = 0; i < n; ++i) {
+      if (ops[i].is_scalar() || !cpu_0d(*ops[i].arr)) continue;
+      moved[i] = ops[i].arr->to(dev);
+      ops[i] = Operand(moved[i]);
+    }
+  }
+  return dev;
 }
 
 }  // namespace ew
@@ -232,11 +245,13 @@ Array finish(const Array& res, DType odt, const Array* out) {
 
 // ------------------------------------------------------------ binary
 
-static Array binary_general(BOp op, const Operand& A, const Operand& B, const Array* out, Scalar alpha) {
+static Array binary_general(BOp op, const Operand& A0, const Operand& B0, const Array* out, Scalar alpha) {
   const char* name = op_name(op);
-  EMBER_CHECK(A.arr || B.arr, Type, "[", name, "] expected at least one tensor operand, got two numbers");
-  Operand ops[2] = {A, B};
-  Device dev = ew::common_device(name, ops, 2);
+  EMBER_CHECK(A0.arr || B0.arr, Type, "[", name, "] expected at least one tensor operand, got two numbers");
+  Operand ops[2] = {A0, B0};
+  Array moved[2];
+  Device dev = ew::common_device(name, ops, 2, moved);
+  const Operand &A = ops[0], &B = ops[1];
   // Overlap checks come first, as in torch (before shape and dtype checks).
   const bool via_tmp = out && out->defined() && check_write(*out, {A.arr, B.arr}, name);
   DType rt = result_type(ops, 2);
@@ -476,7 +491,8 @@ Array clamp(const Array& a, const std::optional<Operand>& lo, const std::optiona
     Shape shape = a.shape();
     for (int i = 1; i < n; ++i)
       if (!ops[i].is_scalar()) shape = broadcast_shapes(shape, ops[i].arr->shape(), "clamp");
-    Device dev = ew::common_device("clamp", ops, n);
+    Array moved[3];
+    Device dev = ew::common_device("clamp", ops, n, moved);
     if (out) ew::check_out("clamp", *out, shape, rt, dev);
     Array r = a;
     if (lo) r = binary(BOp::maximum, Operand(r), *lo);

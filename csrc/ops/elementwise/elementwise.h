@@ -104,8 +104,10 @@ bool can_cast(DType from, DType to);
 void store_scalar(const Scalar& v, DType dt, void* buf);
 // Checks `out` for an op producing `shape`/`dtype` on `dev` (shape, castability, device).
 void check_out(const char* op, const Array& out, const Shape& shape, DType dtype, Device dev);
-// The device shared by the array operands (error naming both when they differ).
-Device common_device(const char* op, const Operand* ops, int n);
+// The device shared by the array operands (error naming both when they differ). A 0-d
+// CPU tensor among tensors on a GPU is copied there (PyTorch's rule): its Operand in
+// `ops` then points at the copy, kept in moved[i] (n entries).
+Device common_device(const char* op, Operand* ops, int n, Array* moved);
 // The dtype kernels compute in for a result dtype (16-bit floats go through float32).
 inline DType kernel_dtype(DType t) { return (t == DType::Float16 || t == DType::BFloat16) ? DType::Float32 : t; }
 constexpr int64_t kGrain = 32768;

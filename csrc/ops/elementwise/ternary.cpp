@@ -97,10 +97,12 @@ Array finish(const Array& res, DType odt, const Array* out) {
 }
 
 // lerp / addcmul / addcdiv. x, y are arrays; z an array or (lerp's weight) a scalar.
-Array ternary(TOp op, const char* name, const Operand& X, const Operand& Y, const Operand& Z, Scalar value,
+Array ternary(TOp op, const char* name, const Operand& X0, const Operand& Y0, const Operand& Z0, Scalar value,
               const Array* out) {
-  Operand ops[3] = {X, Y, Z};
-  Device dev = ew::common_device(name, ops, 3);
+  Operand ops[3] = {X0, Y0, Z0};
+  Array moved[3];
+  Device dev = ew::common_device(name, ops, 3, moved);
+  const Operand &X = ops[0], &Y = ops[1], &Z = ops[2];
   const bool via_tmp = out && out->defined() && check_write(*out, {X.arr, Y.arr, Z.arr}, name);
   DType rt;
   if (op == TOp::lerp) {
@@ -165,12 +167,15 @@ Array ternary(TOp op, const char* name, const Operand& X, const Operand& Y, cons
 
 }  // namespace
 
-Array where(const Array& cond, const Operand& A, const Operand& B, const Array* out) {
-  EMBER_CHECK(cond.defined(), Value, "[where] undefined condition");
-  EMBER_CHECK(cond.dtype() == DType::Bool, Type, "[where] expected condition to be a boolean tensor, got ",
-              dtype_name(cond.dtype()));
-  Operand ops[3] = {Operand(cond), A, B};
-  Device dev = ew::common_device("where", ops, 3);
+Array where(const Array& cond0, const Operand& A0, const Operand& B0, const Array* out) {
+  EMBER_CHECK(cond0.defined(), Value, "[where] undefined condition");
+  EMBER_CHECK(cond0.dtype() == DType::Bool, Type, "[where] expected condition to be a boolean tensor, got ",
+              dtype_name(cond0.dtype()));
+  Operand ops[3] = {Operand(cond0), A0, B0};
+  Array moved[3];
+  Device dev = ew::common_device("where", ops, 3, moved);
+  const Array& cond = *ops[0].arr;
+  const Operand &A = ops[1], &B = ops[2];
   const bool via_tmp = out && out->defined() && check_write(*out, {&cond, A.arr, B.arr}, "where");
   Operand ab[2] = {A, B};
   DType rt = result_type(ab, 2);

@@ -230,6 +230,11 @@ def _check_dtype_device(node, j, g, nxt, nr):
     dt, dty, di = _edge_meta(nxt, nr)
     ga = g._a
     if ga.device_type != dty or (dty and ga.device_index != di):
+        if ga.ndim == 0:
+            # A 0-d CPU tensor that joined GPU tensors gets its gradient back on its
+            # own device (PyTorch moves 0-d gradients the same way).
+            g = g.to(_dev_name(dty, di))
+            return _cast(g, dt) if g._a.dtype != dt else g
         raise RuntimeError(
             f"Function {node.name()} returned an invalid gradient at index {j} - expected "
             f"device {_dev_name(dty, di)} but got {_dev_name(ga.device_type, ga.device_index)}"
