@@ -5,7 +5,7 @@ Shapes cover each CUDA schedule: a warp per row (C <= 512), a block per row (C >
 the spatial kernel (N, C, d1, ...) and 1-D input; with class weights, ignore_index,
 label smoothing, every reduction, float16/bfloat16/float32/float64 inputs, int32
 targets, non-contiguous inputs, gradients; out-of-range targets (NaN on CUDA), a
-fully ignored batch, mixed devices, and ctc_loss's CPU-only error.
+fully ignored batch and mixed devices.
 
 Skips as a whole without a usable GPU; EMBER_CUDA_TEST_DEVICE=cpu dry-runs it on the CPU."""
 import numpy as np
@@ -164,16 +164,7 @@ def test_mixed_devices_raise():
     mixed_device_raises(lambda: F.nll_loss(x.cpu(), t.to(DEV)))
 
 
-@pytest.mark.skipif(DRY_RUN, reason="CUDA-only behaviour")
-def test_ctc_loss_has_no_cuda_kernel():
-    lp = F.log_softmax(make(logits((6, 2, 5), 28), device=DEV), 2)
-    tg = make(np.array([[1, 2], [3, 1]]), device=DEV)
-    il = make(np.array([6, 6]), device=DEV)
-    tl = make(np.array([2, 2]), device=DEV)
-    with pytest.raises(RuntimeError) as e:
-        F.ctc_loss(lp, tg, il, tl)
-    msg = str(e.value)
-    assert "CTC" in msg and "cuda" in msg and "cpu" in msg, msg
+# ctc_loss on CUDA: tests/cuda/test_ctc_cuda.py
 
 
 def test_module_loss_and_grad():

@@ -1,4 +1,5 @@
-// ctc.h — connectionist temporal classification loss (Graves et al., 2006) on the CPU.
+// ctc.h — connectionist temporal classification loss (Graves et al., 2006): CPU
+// (ctc_cpu.cpp, which also holds the host code of both devices) and CUDA (ctc_cuda.cu).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -9,7 +10,8 @@ namespace ember {
 
 // log_probs (T, N, C) float; targets int, either (N, S) padded or 1-D concatenated
 // (sum of target_lengths); input_lengths, target_lengths (N,) int. Returns
-// {nll (N,), log_alpha (N, T, 2*max_target_len+1)}; the second is for backward.
+// {nll (N,), log_alpha (N, T, 2*max_target_len+1)}; the second is for backward. (On CUDA
+// with CUDA-tensor lengths and padded targets its last dim is 2*S+1: see ctc_cpu.cpp.)
 std::vector<Array> ctc_loss_forward(const Array& log_probs, const Array& targets, const Array& input_lengths,
                                     const Array& target_lengths, int64_t blank);
 // d(sum_n grad[n] * nll[n]) / d log_probs, with torch's convention: the gradient is

@@ -8,12 +8,17 @@
 // needs, per step and class, the log-sum of alpha*beta over the positions holding
 // that class; it is built in a C-sized scratch row per step.
 // Layout: log_probs (T, N, C) any strides (made contiguous); log_alpha (N, T, L').
+// The host code (prepare) also serves CUDA tensors: it checks and lays out the
+// arguments, then ctc_loss_forward / ctc_loss_backward call the kernels of
+// ctc_cuda.cu (ctc_cuda.h says what the device checks itself).
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "core/parallel.h"
 #include "ctc.h"
+#include "ctc_cuda.h"
 
 namespace ember {
 namespace {
@@ -38,7 +43,9 @@ struct CtcShape {
 
 struct Prepared {
   Array lp, targets, in_len, tg_len, tg_start;
-  CtcShape sh;
+  CtcShape sh;  // on CUDA only T, N, C, Lmax and blank are set (the pointers are host ones)
+  // CUDA: lengths (N) int64 on the device; d_tg_start for the 1-D target layout only.
+  Array d_in_len, d_tg_len, d_tg_start;
 };
 
 Array index_array(const Array& a, const char* what) {
@@ -49,16 +56,21 @@ Array index_array(const Array& a, const char* what) {
 
 Prepared prepare(const Array& log_probs, const Array& targets, const Array& input_lengths,
                  const Array& target_lengths, int64_t blank) {
-  {
-    const Array* args[] = {&log_probs, &targets, &input_lengths, &target_lengths};
-    bool cpu = true;
-    for (const Array* a : args) cpu = cpu && a->device().is_cpu();
-    EMBER_CHECK(cpu, Runtime, "[ctc_loss] CTC has no CUDA kernel: expected all tensors on cpu, got log_probs on ",
-                log_probs.device().str(), ", targets on ", targets.device().str(), ", input_lengths on ",
-                input_lengths.device().str(), ", target_lengths on ", target_lengths.device().str());
-  }
+  const Device dev = log_probs.device();
+  const bool cuda = dev.is_cuda();
+  EMBER_CHECK(targets.device() == dev, Runtime, "[ctc_loss] expected all tensors on the same device, got ",
+              dev.str(), " (log_probs) and ", targets.device().str(), " (targets)");
+  // The lengths may also be host data with CUDA log_probs (Python lists arrive as CPU tensors).
+  for (const auto& [a, what] : {std::pair<const Array*, const char*>{&input_lengths, "input_lengths"},
+                                {&target_lengths, "target_lengths"}})
+    EMBER_CHECK(a->device() == dev || a->device().is_cpu(), Runtime,
+                "[ctc_loss] expected all tensors on the same device, got ", dev.str(), " (log_probs) and ",
+                a->device().str(), " (", what, ")");
   EMBER_CHECK(log_probs.ndim() == 3, Value, "[ctc_loss] expected log_probs of shape (T, N, C), got ",
               shape_str(log_probs.shape()));
+  if (cuda)  // the CPU path reports this in its dispatch
+    EMBER_CHECK(log_probs.dtype() == DType::Float32 || log_probs.dtype() == DType::Float64, Type,
+                "[ctc_loss] unsupported dtype ", dtype_name(log_probs.dtype()));
   Prepared p;
   p.lp = log_probs.contiguous();
   const int64_t T = log_probs.shape()[0], N = log_probs.shape()[1], C = log_probs.shape()[2];
@@ -68,42 +80,77 @@ Prepared prepare(const Array& log_probs, const Array& targets, const Array& inpu
   p.targets = index_array(targets, "targets");
   EMBER_CHECK(p.in_len.numel() == N && p.tg_len.numel() == N, Value, "[ctc_loss] expected input_lengths and "
               "target_lengths of ", N, " elements (the batch), got ", p.in_len.numel(), " and ", p.tg_len.numel());
-  const int64_t* il = p.in_len.data<int64_t>();
-  const int64_t* tl = p.tg_len.data<int64_t>();
-  p.tg_start = Array::empty({N}, DType::Int64);
-  int64_t* st = p.tg_start.data<int64_t>();
-  int64_t max_tl = 0, total = 0;
   const bool padded = targets.ndim() == 2;
   EMBER_CHECK(padded || targets.ndim() == 1, Value, "[ctc_loss] expected targets of shape (N, S) or 1-D "
               "concatenated, got ", shape_str(targets.shape()));
   if (padded)
     EMBER_CHECK(targets.shape()[0] == N, Value, "[ctc_loss] expected targets with ", N, " rows, got shape ",
                 shape_str(targets.shape()));
-  for (int64_t n = 0; n < N; ++n) {
-    EMBER_CHECK(il[n] >= 0 && il[n] <= T, Value, "[ctc_loss] input_lengths[", n, "] = ", il[n],
-                " must be in [0, ", T, "] (the length of log_probs)");
-    EMBER_CHECK(tl[n] >= 0, Value, "[ctc_loss] target_lengths[", n, "] = ", tl[n], " must be non-negative");
-    if (padded) {
-      EMBER_CHECK(tl[n] <= targets.shape()[1], Value, "[ctc_loss] target_lengths[", n, "] = ", tl[n],
-                  " exceeds the targets' length ", targets.shape()[1]);
-      st[n] = n * targets.shape()[1];
-    } else {
-      st[n] = total;
+  // The lengths are checked on the host whenever it holds them. On CUDA with CUDA-tensor
+  // lengths and padded targets they stay on the device (log_alpha gets L' = 2 S + 1 and
+  // the kernels check them); with 1-D targets log_alpha's shape depends on the longest
+  // target, so they are copied to the host: a synchronisation, as in torch.
+  const bool host_lengths =
+      !cuda || !padded || (p.in_len.device().is_cpu() && p.tg_len.device().is_cpu());
+  int64_t max_tl = 0;
+  if (host_lengths) {
+    p.in_len = p.in_len.to(cpu_device());
+    p.tg_len = p.tg_len.to(cpu_device());
+    const int64_t* il = p.in_len.data<int64_t>();
+    const int64_t* tl = p.tg_len.data<int64_t>();
+    p.tg_start = Array::empty({N}, DType::Int64);
+    int64_t* st = p.tg_start.data<int64_t>();
+    int64_t total = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      EMBER_CHECK(il[n] >= 0 && il[n] <= T, Value, "[ctc_loss] input_lengths[", n, "] = ", il[n],
+                  " must be in [0, ", T, "] (the length of log_probs)");
+      EMBER_CHECK(tl[n] >= 0, Value, "[ctc_loss] target_lengths[", n, "] = ", tl[n], " must be non-negative");
+      if (padded) {
+        EMBER_CHECK(tl[n] <= targets.shape()[1], Value, "[ctc_loss] target_lengths[", n, "] = ", tl[n],
+                    " exceeds the targets' length ", targets.shape()[1]);
+        st[n] = n * targets.shape()[1];
+      } else {
+        st[n] = total;
+      }
+      total += tl[n];
+      max_tl = std::max(max_tl, tl[n]);
     }
-    total += tl[n];
-    max_tl = std::max(max_tl, tl[n]);
+    if (!padded)
+      EMBER_CHECK(total <= targets.numel(), Value, "[ctc_loss] target_lengths sum to ", total, " but targets hold ",
+                  targets.numel(), " elements");
+  } else {
+    max_tl = targets.shape()[1];
   }
-  if (!padded)
-    EMBER_CHECK(total <= targets.numel(), Value, "[ctc_loss] target_lengths sum to ", total, " but targets hold ",
-                targets.numel(), " elements");
-  const int64_t* tg = p.targets.data<int64_t>();
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t k = 0; k < tl[n]; ++k) {
-      const int64_t c = tg[st[n] + k];
-      EMBER_CHECK(c >= 0 && c < C && c != blank, Value, "[ctc_loss] target ", c, " of sample ", n,
-                  " must be a class in [0, ", C, ") other than blank=", blank);
-    }
-  p.sh = CtcShape{T, N, C, 2 * max_tl + 1, il, tl, st, tg, blank};
+  if (!cuda) {
+    const int64_t* tg = p.targets.data<int64_t>();
+    const int64_t* tl = p.tg_len.data<int64_t>();
+    const int64_t* st = p.tg_start.data<int64_t>();
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < tl[n]; ++k) {
+        const int64_t c = tg[st[n] + k];
+        EMBER_CHECK(c >= 0 && c < C && c != blank, Value, "[ctc_loss] target ", c, " of sample ", n,
+                    " must be a class in [0, ", C, ") other than blank=", blank);
+      }
+    p.sh = CtcShape{T, N, C, 2 * max_tl + 1, p.in_len.data<int64_t>(), tl, st, tg, blank};
+    return p;
+  }
+  // CUDA: the target values stay on the device and are checked there (ctc_cuda.h).
+  p.sh = CtcShape{T, N, C, 2 * max_tl + 1, nullptr, nullptr, nullptr, nullptr, blank};
+  if (host_lengths) {
+    // One pinned buffer, one asynchronous copy: (input lengths, target lengths, starts).
+    Array h = Array::empty({3, N}, DType::Int64);
+    h.select(0, 0).copy_(p.in_len);
+    h.select(0, 1).copy_(p.tg_len);
+    h.select(0, 2).copy_(p.tg_start);
+    Array d = N == 0 ? Array::empty({3, 0}, DType::Int64, dev, "ctc_loss")
+                     : h.pin_memory().to(dev, /*non_blocking=*/true);
+    p.d_in_len = d.select(0, 0);
+    p.d_tg_len = d.select(0, 1);
+    if (!padded) p.d_tg_start = d.select(0, 2);
+  } else {
+    p.d_in_len = p.in_len.to(dev);
+    p.d_tg_len = p.tg_len.to(dev);
+  }
   return p;
 }
 
@@ -188,8 +235,14 @@ std::vector<Array> ctc_loss_forward(const Array& log_probs, const Array& targets
                                     const Array& target_lengths, int64_t blank) {
   Prepared p = prepare(log_probs, targets, input_lengths, target_lengths, blank);
   const CtcShape& sh = p.sh;
-  Array nll = Array::empty({sh.N}, log_probs.dtype());
-  Array la = Array::empty({sh.N, sh.T, sh.Lmax}, log_probs.dtype());
+  const Device dev = log_probs.device();
+  Array nll = Array::empty({sh.N}, log_probs.dtype(), dev, "ctc_loss");
+  Array la = Array::empty({sh.N, sh.T, sh.Lmax}, log_probs.dtype(), dev, "ctc_loss");
+  if (dev.is_cuda()) {
+    cuda_kernels::loss_ctc_forward("ctc_loss")(nll, la, p.lp, p.targets, p.d_in_len, p.d_tg_len, p.d_tg_start,
+                                               blank);
+    return {nll, la};
+  }
   EMBER_DISPATCH_FLOAT(log_probs.dtype(), "ctc_loss", [&] {
     const scalar_t* lp = p.lp.data<scalar_t>();
     scalar_t* lap = la.data<scalar_t>();
@@ -208,6 +261,23 @@ Array ctc_loss_backward(const Array& grad, const Array& log_probs, const Array& 
   const CtcShape& sh = p.sh;
   EMBER_CHECK(grad.numel() == sh.N && nll.numel() == sh.N && log_alpha.numel() == sh.N * sh.T * sh.Lmax, Value,
               "[ctc_loss] backward got inconsistent saved tensors");
+  const Device dev = log_probs.device();
+  for (const auto& [a, what] : {std::pair<const Array*, const char*>{&grad, "grad"}, {&nll, "nll"},
+                                {&log_alpha, "log_alpha"}})
+    EMBER_CHECK(a->device() == dev, Runtime, "[ctc_loss_backward] expected all tensors on the same device, got ",
+                dev.str(), " (log_probs) and ", a->device().str(), " (", what, ")");
+  if (dev.is_cuda()) {
+    Array out = Array::empty({sh.T, sh.N, sh.C}, log_probs.dtype(), dev, "ctc_loss_backward");
+    const Array g = grad.to(log_probs.dtype()).contiguous().reshape({sh.N});
+    const Array nl = nll.contiguous().reshape({sh.N});
+    const Array la = log_alpha.contiguous().reshape({sh.N, sh.T, sh.Lmax});
+    EMBER_CHECK(nl.dtype() == log_probs.dtype() && la.dtype() == log_probs.dtype(), Type,
+                "[ctc_loss_backward] expected nll and log_alpha in log_probs' dtype ", dtype_name(log_probs.dtype()),
+                ", got ", dtype_name(nl.dtype()), " and ", dtype_name(la.dtype()));
+    cuda_kernels::loss_ctc_backward("ctc_loss_backward")(out, g, p.lp, p.targets, p.d_in_len, p.d_tg_len,
+                                                         p.d_tg_start, nl, la, blank, zero_infinity);
+    return out;
+  }
   Array out = Array::empty({sh.T, sh.N, sh.C}, log_probs.dtype());
   const Array g = grad.to(log_probs.dtype()).contiguous();
   const Array nl = nll.contiguous(), la = log_alpha.contiguous();

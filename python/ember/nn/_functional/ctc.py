@@ -72,4 +72,6 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         return loss.squeeze(0) if unbatched else loss
     if code == 2:
         return loss.sum()
+    if tl.device != loss.device:  # lengths given as host data (lists) with CUDA log_probs
+        tl = tl.pin_memory().to(loss.device, non_blocking=True)
     return (loss / tl.clamp(min=1).to(loss.dtype)).mean()
