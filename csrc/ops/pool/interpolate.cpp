@@ -20,6 +20,7 @@
 
 #include <cstring>
 
+#include "core/lowp_compute.h"
 #include "interp_kernels.h"
 #include "pool.h"
 #include "pool_check.h"
@@ -230,7 +231,8 @@ std::vector<InterpTable<T>> tables(const Shape& in_sz, const Shape& out_sz, int 
 }
 
 // ---- CUDA: the same tables, uploaded; one kernel launch per resampled dim
-// (pool_cuda.cu). float16/bfloat16 (CUDA only) use float tables.
+// (pool_cuda.cu). float16/bfloat16 use float tables there (on the CPU they run in
+// float32, core/lowp_compute.h).
 template <class V>
 Array upload(const std::vector<V>& v, DType dt, Device dev) {
   Array a = Array::empty({static_cast<int64_t>(v.size())}, dt);
@@ -310,6 +312,8 @@ Array interpolate(const Array& x, const Shape& output_size, int mode, bool align
                   const std::vector<double>& scales, bool antialias) {
   const char* op = "interpolate";
   check_float_input(x, op, "input");
+  if (lowp::on_cpu(x))
+    return lowp::in_float32(x.dtype(), interpolate, x, output_size, mode, align_corners, scales, antialias);
   check_interp(x.shape(), output_size, mode, scales, op);
   const int64_t sd = static_cast<int64_t>(output_size.size());
   const Shape in_sz(x.shape().end() - sd, x.shape().end());
@@ -343,6 +347,9 @@ Array interpolate_backward(const Array& grad, const Shape& input_shape, int mode
                            const std::vector<double>& scales, bool antialias) {
   const char* op = "interpolate_backward";
   check_float_input(grad, op, "grad");
+  if (lowp::on_cpu(grad))
+    return lowp::in_float32(grad.dtype(), interpolate_backward, grad, input_shape, mode, align_corners, scales,
+                            antialias);
   const int64_t sd = static_cast<int64_t>(grad.ndim()) - 2;
   EMBER_CHECK(sd >= 1 && sd <= 3 && static_cast<int64_t>(input_shape.size()) == grad.ndim(), Runtime, "[", op,
               "] grad of shape ", shape_str(grad.shape()), " does not match input shape ", shape_str(input_shape));

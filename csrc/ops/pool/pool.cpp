@@ -11,6 +11,7 @@
 
 #include "core/checked.h"
 #include "core/cpu_features.h"
+#include "core/lowp_compute.h"
 #include "core/parallel.h"
 #include "pool_check.h"
 #include "pool_cuda.h"
@@ -20,13 +21,10 @@ namespace pool_detail {
 
 void check_float_input(const Array& x, const char* op, const char* what) {
   EMBER_CHECK(x.defined(), Value, "[", op, "] ", what, " is undefined");
-  if (x.device().is_cuda()) {  // the CUDA kernels (pool_cuda.cu) also take float16 / bfloat16
-    EMBER_CHECK(is_floating(x.dtype()), Type, "[", op, "] expected a floating point ", what, ", got ",
-                dtype_name(x.dtype()));
-    return;
-  }
-  EMBER_CHECK(x.dtype() == DType::Float32 || x.dtype() == DType::Float64, Type, "[", op,
-              "] expected a float32 or float64 ", what, ", got ", dtype_name(x.dtype()));
+  // The CUDA kernels (pool_cuda.cu) take float16 / bfloat16 natively; on the CPU they
+  // run the float32 kernels (core/lowp_compute.h).
+  EMBER_CHECK(is_floating(x.dtype()), Type, "[", op, "] expected a float32 or float64 (or float16 / bfloat16) ",
+              what, ", got ", dtype_name(x.dtype()));
 }
 
 void check_same_device(const Array& a, const Array& b, const char* op) {
@@ -171,6 +169,7 @@ std::tuple<Array, Array> max_pool(const Array& x, const PoolParams& p, bool with
   const int64_t sd = static_cast<int64_t>(p.kernel.size());
   const std::string op = op_name("max_pool", sd == 1 ? 1 : 2);
   check_float_input(x, op.c_str(), "input");
+  if (lowp::on_cpu(x)) return lowp::in_float32(x.dtype(), max_pool, x, p, with_indices);
   const Geom g = pool_geometry(x.shape(), p, true, op);
   const Shape os = out_shape(x.shape(), g, sd);
   Array xc = x.contiguous();
@@ -202,6 +201,7 @@ Array avg_pool(const Array& x, const PoolParams& p, bool count_include_pad, int6
   const int64_t sd = static_cast<int64_t>(p.kernel.size());
   const std::string op = op_name("avg_pool", sd == 1 ? 1 : 2);
   check_float_input(x, op.c_str(), "input");
+  if (lowp::on_cpu(x)) return lowp::in_float32(x.dtype(), avg_pool, x, p, count_include_pad, divisor_override);
   const Geom g = pool_geometry(x.shape(), p, false, op);
   Array xc = x.contiguous();
   Array y = Array::empty(out_shape(x.shape(), g, sd), x.dtype(), x.device(), op.c_str());
@@ -232,6 +232,9 @@ Array avg_pool_backward(const Array& grad, const Shape& input_shape, const PoolP
   const int64_t sd = static_cast<int64_t>(p.kernel.size());
   const std::string op = op_name("avg_pool", sd == 1 ? 1 : 2) + "_backward";
   check_float_input(grad, op.c_str(), "grad");
+  if (lowp::on_cpu(grad))
+    return lowp::in_float32(grad.dtype(), avg_pool_backward, grad, input_shape, p, count_include_pad,
+                            divisor_override);
   const Geom g = pool_geometry(input_shape, p, false, op);
   const Shape os = out_shape(input_shape, g, sd);
   EMBER_CHECK(grad.shape() == os, Runtime, "[", op, "] expected grad of shape ", shape_str(os), ", got ",
@@ -300,6 +303,7 @@ Geom adaptive_geometry(const Shape& xs, const Shape& output_size, const std::str
 std::tuple<Array, Array> adaptive_max_pool(const Array& x, const Shape& output_size, bool with_indices) {
   const std::string op = op_name("adaptive_max_pool", output_size.size() == 1 ? 1 : 2);
   check_float_input(x, op.c_str(), "input");
+  if (lowp::on_cpu(x)) return lowp::in_float32(x.dtype(), adaptive_max_pool, x, output_size, with_indices);
   const Geom g = adaptive_geometry(x.shape(), output_size, op);
   const Shape os = with_spatial(x.shape(), output_size);
   Array xc = x.contiguous();
@@ -326,6 +330,7 @@ std::tuple<Array, Array> adaptive_max_pool(const Array& x, const Shape& output_s
 Array adaptive_avg_pool(const Array& x, const Shape& output_size) {
   const std::string op = op_name("adaptive_avg_pool", output_size.size() == 1 ? 1 : 2);
   check_float_input(x, op.c_str(), "input");
+  if (lowp::on_cpu(x)) return lowp::in_float32(x.dtype(), adaptive_avg_pool, x, output_size);
   const Geom g = adaptive_geometry(x.shape(), output_size, op);
   Array xc = x.contiguous();
   Array y = Array::empty(with_spatial(x.shape(), output_size), x.dtype(), x.device(), op.c_str());
@@ -347,6 +352,8 @@ Array adaptive_avg_pool(const Array& x, const Shape& output_size) {
 Array adaptive_avg_pool_backward(const Array& grad, const Shape& input_shape, int64_t spatial_dims) {
   const std::string op = op_name("adaptive_avg_pool", spatial_dims == 1 ? 1 : 2) + "_backward";
   check_float_input(grad, op.c_str(), "grad");
+  if (lowp::on_cpu(grad))
+    return lowp::in_float32(grad.dtype(), adaptive_avg_pool_backward, grad, input_shape, spatial_dims);
   EMBER_CHECK((spatial_dims == 1 || spatial_dims == 2) && grad.ndim() == static_cast<int64_t>(input_shape.size()) &&
                   grad.ndim() > spatial_dims,
               Runtime, "[", op, "] grad of shape ", shape_str(grad.shape()), " does not match input shape ",

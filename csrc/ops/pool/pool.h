@@ -2,7 +2,8 @@
 // one or two dims of (N, C, *spatial) or unbatched (C, *spatial) arrays, CPU,
 // float32/float64. The number of spatial dims is the length of `kernel` /
 // `output_size` (1 or 2); 1-d ops run the 2-d kernels with a height of 1. CUDA
-// kernels in pool_cuda.cu (which also take float16 / bfloat16).
+// kernels in pool_cuda.cu (which also take float16 / bfloat16). float16 / bfloat16
+// CPU arrays run the float32 kernels and are rounded back once (core/lowp_compute.h).
 // Indices of max pooling are flat per (N, C) plane (h * W + w), as torch's.
 #pragma once
 #include <cstdint>

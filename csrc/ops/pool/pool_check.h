@@ -9,7 +9,8 @@
 namespace ember {
 namespace pool_detail {
 
-// A float32/float64 array on the CPU, any floating dtype on CUDA (else a TypeError).
+// Any floating array (else a TypeError naming op). CPU float16/bfloat16 callers then
+// run in float32 through core/lowp_compute.h; CUDA kernels take them natively.
 void check_float_input(const Array& x, const char* op, const char* what);
 // "[op] expected all tensors on the same device, got cpu and cuda:0".
 void check_same_device(const Array& a, const Array& b, const char* op);

@@ -8,6 +8,7 @@
 // max-pool window with no input element (its output is -inf) and is skipped.
 #include <cstring>
 
+#include "core/lowp_compute.h"
 #include "core/parallel.h"
 #include "pool.h"
 #include "pool_check.h"
@@ -44,6 +45,8 @@ Array pool_scatter(const Array& src, const Array& idx, const Shape& out_shape, i
   check_float_input(src, op, "input");
   check_index(idx, op);
   check_same_device(src, idx, op);
+  if (lowp::on_cpu(src))
+    return lowp::in_float32(src.dtype(), pool_scatter, src, idx, out_shape, spatial_dims, accumulate, op);
   EMBER_CHECK(idx.shape() == src.shape(), Runtime, "[", op,
               "] expected indices of the same shape as the input ", shape_str(src.shape()), ", got indices of shape ",
               shape_str(idx.shape()));
@@ -95,6 +98,7 @@ Array pool_gather(const Array& src, const Array& idx, int64_t spatial_dims, cons
   check_float_input(src, op, "input");
   check_index(idx, op);
   check_same_device(src, idx, op);
+  if (lowp::on_cpu(src)) return lowp::in_float32(src.dtype(), pool_gather, src, idx, spatial_dims, op);
   check_leading(src.shape(), idx.shape(), sd, op, "the indices");
   const int64_t P = planes(idx.shape(), sd);
   const int64_t L = P ? src.numel() / P : 0;

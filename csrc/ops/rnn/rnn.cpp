@@ -10,6 +10,7 @@
 #include "rnn.h"
 
 #include "core/checked.h"
+#include "core/lowp_compute.h"
 #include "ops/linalg/matmul.h"
 #include "rnn_cuda.h"
 
@@ -35,11 +36,13 @@ RnnMode check_mode(int mode) {
   return static_cast<RnnMode>(mode);
 }
 
-// A defined CPU float32/float64 array of `ndim` dims and dtype `dt` (when given).
+// A defined float32/float64 array of `ndim` dims and dtype `dt` (when given); on the
+// CPU float16/bfloat16 too (run in float32 through core/lowp_compute.h).
 void check_arr(const Array& a, const char* op, const char* what, int64_t ndim, const DType* dt) {
   EMBER_CHECK(a.defined(), Value, "[", op, "] ", what, " is undefined");
-  EMBER_CHECK(a.dtype() == DType::Float32 || a.dtype() == DType::Float64, Type, "[", op,
-              "] expected a float32 or float64 ", what, ", got ", dtype_name(a.dtype()));
+  EMBER_CHECK(a.dtype() == DType::Float32 || a.dtype() == DType::Float64 || lowp::on_cpu(a), Type, "[", op,
+              "] expected a float32 or float64 (or on the CPU float16 / bfloat16) ", what, ", got ",
+              dtype_name(a.dtype()), " on ", a.device().str());
   if (dt)
     EMBER_CHECK(a.dtype() == *dt, Type, "[", op, "] expected ", what, " of dtype ", dtype_name(*dt), " like the input, got ",
                 dtype_name(a.dtype()));
@@ -348,6 +351,11 @@ std::tuple<Array, Array, OptArray, std::vector<Array>> rnn_layer_forward(
     check_dev(*c0_, x_.device(), op);
     check_shape(*c0_, {d.B, d.H}, op, "cell state c0");
   }
+  // float16 / bfloat16 (all arrays share x's dtype, checked above): the float32 loops,
+  // outputs and saved activations rounded back to x's dtype.
+  if (lowp::on_cpu(x_))
+    return lowp::in_float32(dt, rnn_layer_forward, mode, x_, h0_, c0_, w_ih_, w_hh_, b_ih_, b_hh_, w_hr_, bs,
+                            reverse);
   Array x = x_.contiguous(), h0 = h0_.contiguous(), w_ih = w_ih_.contiguous(), w_hh = w_hh_.contiguous();
   OptArray c0 = lstm ? contig(c0_) : OptArray(), b_ih = contig(b_ih_), b_hh = contig(b_hh_), w_hr = contig(w_hr_);
   const Device dev = x.device();
@@ -406,6 +414,9 @@ std::vector<OptArray> rnn_layer_backward(int mode, const Array& dy_, const Array
     check_shape(saved[i], wss[i], op, "saved activation");
     ws.push_back(saved[i].contiguous());
   }
+  if (lowp::on_cpu(x_))
+    return lowp::in_float32(dt, rnn_layer_backward, mode, dy_, dhn_, dcn_, x_, w_ih_, w_hh_, has_bias, w_hr_, bs,
+                            reverse, saved, need_dx);
   Array dy = dy_.contiguous(), dhn = dhn_.contiguous(), x = x_.contiguous(), w_ih = w_ih_.contiguous(),
         w_hh = w_hh_.contiguous();
   OptArray dcn = lstm ? contig(dcn_) : OptArray(), w_hr = contig(w_hr_);

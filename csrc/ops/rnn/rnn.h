@@ -1,6 +1,8 @@
 // rnn.h — fused recurrent layers (RNN_TANH, RNN_RELU, LSTM with optional projection,
 // GRU) on the CPU, float32/float64: one call runs one layer in one direction over a
-// whole (packed) sequence, forward or backward, with the time loop in C++.
+// whole (packed) sequence, forward or backward, with the time loop in C++. float16 /
+// bfloat16 CPU arrays run the float32 loops, outputs and saved activations rounded
+// back once (core/lowp_compute.h).
 //
 // Sequence layout (the same for padded and packed input): x is (N, I), row-major, the
 // rows of time step t are [off_t, off_t + bs_t) where bs = batch_sizes (non-increasing,

@@ -306,6 +306,15 @@ def _promote(st, dev, code, op, args, kwargs):
     return _cast_all(st, args, kwargs, code, FROM_C[widest])
 
 
+def _fp32_area_3d(st, dev, code, op, args, kwargs):
+    """CPU interpolate(mode='area') of a 5-D input: torch runs adaptive_avg_pool3d (CPU float32
+    list); 3-D and 4-D inputs run adaptive_avg_pool1d/2d (not listed) in their own dtype."""
+    first = args[0] if args else kwargs.get("input")
+    if isinstance(first, Tensor) and first._a.ndim == 5:
+        return _fp32(st, dev, code, op, args, kwargs)
+    return args, kwargs
+
+
 def _banned(st, dev, code, op, args, kwargs):
     raise RuntimeError(
         f"[{op}] ember.nn.functional.binary_cross_entropy and ember.nn.BCELoss are unsafe to autocast.\n"
@@ -356,7 +365,7 @@ def _table(*groups):
 
 
 _RULES = {
-    "cpu": _table((_CPU_LOWER, _lower), (_CPU_FP32, _fp32)),
+    "cpu": _table((_CPU_LOWER, _lower), (_CPU_FP32, _fp32), ("interpolate_area", _fp32_area_3d)),
     "cuda": _table((_CUDA_LOWER, _lower), (_CUDA_FP32, _fp32), (_CUDA_FP32_OPT, _fp32_opt_dtype),
                    (_CUDA_PROMOTE, _promote), ("binary_cross_entropy", _banned)),
 }
@@ -397,6 +406,71 @@ def _run(op, fn, *args, **kwargs):
     finally:
         st.in_op = False
         _refresh(st)
+
+
+# ---------------------------------------------------------------------- recurrent layers
+# torch lists no lstm/gru/rnn op for CPU autocast: its CPU layers and cells are
+# composites whose projections (at::linear, and oneDNN's mkldnn_rnn_layer that runs a
+# padded LSTM without projection on a float32/bfloat16 input, or on float16 without
+# grad) are in the CPU lower-precision list, while the pointwise steps promote the
+# gates against the hidden/cell state. Their output dtypes (checked against torch):
+#   RNN (tanh/relu), RNNCell: the autocast dtype;
+#   GRU, GRUCell: promote(autocast dtype, h_0's dtype) (h_0 defaults to the input's);
+#   LSTMCell: promote(autocast dtype, c_0's dtype), for h and c;
+#   LSTM on oneDNN: the autocast dtype; with proj_size: output and h_n in the autocast
+#   dtype, c_n promoted; otherwise (packed input, float16 input with grad): promoted.
+# ember runs the whole layer on autocast-dtype inputs (its float32 loops rounded back,
+# csrc/core/lowp_compute.h) and casts the results to those dtypes.
+def _rnn_autocast_dtype(x):
+    """The CPU autocast dtype a recurrent layer or cell on x runs in, or None."""
+    st = _tls
+    if not (_active[0] and st.on):
+        return None
+    a = x._a
+    if _DEV_NAME.get(a.device_type) != "cpu" or not st.enabled["cpu"] or a.dtype not in _ELIGIBLE:
+        return None
+    return st.dtype["cpu"]
+
+
+def _rnn_out_dtypes(kind, ac, x_dtype, h_dtype, c_dtype, proj=False, packed=False):
+    """(output, h, c) dtypes of a recurrent layer under CPU autocast of dtype ac; kind is a
+    layer mode ('RNN_TANH', 'RNN_RELU', 'GRU', 'LSTM') or a cell ('RNNCell', 'GRUCell',
+    'LSTMCell'); see above."""
+    def wide(d):
+        return FROM_C[_C.promote_types(ac._c, d._c)]
+
+    if kind in ("RNN_TANH", "RNN_RELU", "RNNCell"):
+        return ac, ac, None
+    if kind in ("GRU", "GRUCell"):
+        return wide(h_dtype), wide(h_dtype), None
+    if kind == "LSTMCell":
+        return (wide(c_dtype),) * 3
+    if proj:
+        return ac, ac, wide(c_dtype)
+    onednn = not packed and (x_dtype in (float32, bfloat16) or (x_dtype == float16 and not _grad_state[0]))
+    return (ac, ac, ac) if onednn else (wide(c_dtype),) * 3
+
+
+def _rnn_run(ac, fn, x, h0, c0, weights, out_dtypes):
+    """fn(x, h0, c0, weights) -> (y, h, c or None) with x, the states and the weights (a
+    list of tuples, None entries allowed) cast to ac (parameters through the region's
+    cast cache) and autocast suppressed inside; each result cast to out_dtypes."""
+    st = _tls
+    code = x._a.device_type
+
+    def cast(t, cache=False):
+        return None if t is None else _cast_one(st, t, code, ac, cache)
+
+    x, h0, c0 = cast(x), cast(h0), cast(c0)
+    weights = [tuple(cast(w, True) for w in ws) for ws in weights]
+    st.in_op = True
+    st.on = False
+    try:
+        res = fn(x, h0, c0, weights)
+    finally:
+        st.in_op = False
+        _refresh(st)
+    return tuple(None if r is None else r.to(d) for r, d in zip(res, out_dtypes))
 
 
 def _cast(value, device_type, dtype):

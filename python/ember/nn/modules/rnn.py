@@ -13,6 +13,7 @@ import warnings
 import ember
 
 from ..._ops.creation import empty
+from ...amp import autocast_mode as _am
 from ...tensor import Tensor
 from .. import init
 from .._functional.rnn import rnn_layer, rnn_stack
@@ -135,14 +136,14 @@ class RNNBase(Module):
             out.append((p["weight_ih"], p["weight_hh"], p.get("bias_ih"), p.get("bias_hh"), p.get("weight_hr")))
         return out
 
-    def _check_hidden(self, h, expected, what, op):
+    def _check_hidden(self, h, expected, what, op, amp=None):
         if not isinstance(h, Tensor):
             raise TypeError(f"[{op}] expected {what} to be a Tensor, got {type(h).__name__}")
         _check_device(h, op, what, getattr(self, self._flat_weights_names[0]).device)
         if tuple(h.shape) != tuple(expected):
             label = "hidden" if what == "hx" else what
             raise RuntimeError(f"[{op}] Expected {label} size {tuple(expected)}, got {list(h.shape)}")
-        if h.dtype != self._dtype():
+        if h.dtype != self._dtype() and amp is None:  # autocast casts every input to its dtype
             raise ValueError(f"[{op}] expected {what} of dtype {self._dtype()} like the weights, got {h.dtype}")
 
     def _dtype(self):
@@ -174,7 +175,8 @@ class RNNBase(Module):
             expect_dim = 3
         _check_device(x, op, "input", getattr(self, self._flat_weights_names[0]).device)
         wdt = self._dtype()
-        if x.dtype != wdt:
+        amp = _am._rnn_autocast_dtype(x)  # CPU autocast: torch's output dtypes (amp/autocast_mode.py)
+        if x.dtype != wdt and amp is None:
             raise ValueError(f"[{op}] RNN input dtype ({x.dtype}) does not match weight dtype ({wdt}). Convert input: "
                              f"input.to({wdt}), or convert model: model.to({x.dtype})")
         if x.dim() != expect_dim:
@@ -196,8 +198,9 @@ class RNNBase(Module):
         h_shape = (self.num_layers * D, B, Hout)
         c_shape = (self.num_layers * D, B, self.hidden_size)
         if hx is None:
-            h0 = ember.zeros(h_shape, dtype=wdt, device=x.device)
-            c0 = ember.zeros(c_shape, dtype=wdt, device=x.device) if lstm else None
+            sdt = wdt if amp is None else x.dtype  # torch's zeros of the input's dtype
+            h0 = ember.zeros(h_shape, dtype=sdt, device=x.device)
+            c0 = ember.zeros(c_shape, dtype=sdt, device=x.device) if lstm else None
         else:
             if lstm:
                 if not isinstance(hx, (tuple, list)) or len(hx) != 2:
@@ -220,15 +223,23 @@ class RNNBase(Module):
                 h0 = h0.unsqueeze(1)
                 c0 = c0.unsqueeze(1) if lstm else None
             if lstm:
-                self._check_hidden(h0, h_shape, "hidden[0]", op)
-                self._check_hidden(c0, c_shape, "hidden[1]", op)
+                self._check_hidden(h0, h_shape, "hidden[0]", op, amp)
+                self._check_hidden(c0, c_shape, "hidden[1]", op, amp)
             else:
-                self._check_hidden(h0, h_shape, "hx", op)
+                self._check_hidden(h0, h_shape, "hx", op, amp)
             if sorted_indices is not None:
                 h0 = h0.index_select(1, sorted_indices)
                 c0 = c0.index_select(1, sorted_indices) if lstm else None
-        y, hn, cn = rnn_stack(mode, x, bs, h0, c0, self._layer_weights(), self.num_layers, self.bidirectional,
-                              self.dropout, self.training)
+        def stack(x, h0, c0, weights):
+            return rnn_stack(mode, x, bs, h0, c0, weights, self.num_layers, self.bidirectional, self.dropout,
+                             self.training)
+
+        if amp is None:
+            y, hn, cn = stack(x, h0, c0, self._layer_weights())
+        else:
+            dts = _am._rnn_out_dtypes(mode, amp, x.dtype, h0.dtype, None if c0 is None else c0.dtype,
+                                      self.proj_size > 0, packed)
+            y, hn, cn = _am._rnn_run(amp, stack, x, h0, c0, self._layer_weights(), dts)
         if unsorted_indices is not None:
             hn = hn.index_select(1, unsorted_indices)
             cn = cn.index_select(1, unsorted_indices) if lstm else None
@@ -335,7 +346,8 @@ class RNNCellBase(Module):
         batched = input.dim() == 2
         x = input if batched else input.unsqueeze(0)
         wdt = self.weight_ih.dtype
-        if x.dtype != wdt:
+        amp = _am._rnn_autocast_dtype(x)  # CPU autocast: torch's output dtypes (amp/autocast_mode.py)
+        if x.dtype != wdt and amp is None:
             raise RuntimeError(f"[{op}] expected input of dtype {wdt} like the weights, got {x.dtype}")
         if int(x.shape[1]) != self.input_size:
             raise RuntimeError(f"[{op}] input has inconsistent input_size: got {int(x.shape[1])} expected "
@@ -344,7 +356,8 @@ class RNNCellBase(Module):
         if B == 0:
             raise RuntimeError(f"[{op}] expected a non-empty batch, got input shape {tuple(input.shape)}")
         if not states:
-            states = [ember.zeros((B, self.hidden_size), dtype=wdt, device=x.device) for _ in range(n_states)]
+            sdt = wdt if amp is None else x.dtype  # torch's zeros of the input's dtype
+            states = [ember.zeros((B, self.hidden_size), dtype=sdt, device=x.device) for _ in range(n_states)]
         else:
             states = [s if batched else s.unsqueeze(0) for s in states]
             for i, s in enumerate(states):
@@ -354,11 +367,23 @@ class RNNCellBase(Module):
                 if int(s.shape[1]) != self.hidden_size:
                     raise RuntimeError(f"[{op}] hidden{i} has inconsistent hidden_size: got {int(s.shape[1])}, "
                                        f"expected {self.hidden_size}")
-                if s.dtype != wdt:
+                if s.dtype != wdt and amp is None:
                     raise RuntimeError(f"[{op}] expected hidden{i} of dtype {wdt} like the weights, got {s.dtype}")
-        res = rnn_layer(mode, x, states[0], states[1] if n_states == 2 else None, self.weight_ih, self.weight_hh,
-                        self.bias_ih, self.bias_hh, None, [B])
-        outs = list(res[1:])
+        h0, c0 = states[0], states[1] if n_states == 2 else None
+
+        def step(x, h0, c0, weights):  # -> (None, h_1, c_1 or None): no separate output
+            w_ih, w_hh, b_ih, b_hh = weights[0]
+            res = rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, None, [B])
+            return None, res[1], res[2] if n_states == 2 else None
+
+        weights = [(self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)]
+        if amp is None:
+            res = step(x, h0, c0, weights)
+        else:
+            kind = "LSTMCell" if n_states == 2 else "GRUCell" if mode == "GRU" else "RNNCell"
+            dts = _am._rnn_out_dtypes(kind, amp, x.dtype, h0.dtype, None if c0 is None else c0.dtype)
+            res = _am._rnn_run(amp, step, x, h0, c0, weights, dts)
+        outs = list(res[1:n_states + 1])
         if not batched:
             outs = [o.squeeze(0) for o in outs]
         return outs
