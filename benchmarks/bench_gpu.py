@@ -6,7 +6,8 @@ each library's current stream), after warm-up. Cases:
   * device-to-device copy of 256M float32 (GB/s, read + write);
   * add and a row sum over 256M float32, as % of that copy bandwidth;
   * matmul 4096^3 in bfloat16 and float32 with TF32 on and off (TFLOP/s; torch's
-    allow_tf32 set the same way as ember's);
+    allow_tf32 set the same way as ember's); bfloat16 again on each GEMM path
+    (EMBER_CUDA_GEMM=mma, the mma.sync tile GEMM, and =wgmma_strict, the Hopper path);
   * conv2d N=64 128->128 28x28 k3 forward + backward;
   * LayerNorm and softmax forward + backward on 8192 x 4096 float32;
   * the LeNet and MLP examples trained for a few epochs on device='cuda': accuracy
@@ -151,6 +152,38 @@ def case_matmul(torch, reps):
             ember.backends.cuda.matmul.allow_tf32 = False
             if torch is not None:
                 torch.backends.cuda.matmul.allow_tf32 = False
+    free_all(torch)
+
+
+def case_matmul_paths(torch, reps):
+    """4096^3 bfloat16 on the mma.sync path and on the Hopper wgmma path, vs torch."""
+    n = 4096
+    flops = 2 * n ** 3
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    ea, eb = ember.tensor(a).cuda().to(ember.bfloat16), ember.tensor(b).cuda().to(ember.bfloat16)
+    t_tf = None
+    if torch is not None:
+        ta, tb = (torch.tensor(v, device="cuda").to(torch.bfloat16) for v in (a, b))
+        t_tf = flops / time_ms(lambda: ta @ tb, torch.cuda.Event, reps) / 1e9
+        del ta, tb
+    old = os.environ.get("EMBER_CUDA_GEMM")
+    try:
+        for path in ("mma", "wgmma_strict"):
+            try:
+                os.environ["EMBER_CUDA_GEMM"] = path
+                e_tf = flops / time_ms(lambda: ea @ eb, ember.cuda.Event, reps) / 1e9
+                row(f"matmul 4096^3 bfloat16 EMBER_CUDA_GEMM={path} (TFLOP/s)", fmt(e_tf, "TF/s"), fmt(t_tf, "TF/s"),
+                    f"ember/torch {e_tf / t_tf:.2f}" if t_tf else "")
+            except Exception as exc:  # noqa: BLE001
+                row(f"matmul 4096^3 bfloat16 EMBER_CUDA_GEMM={path}", "FAILED", "", f"{type(exc).__name__}: {exc}"[:200])
+    finally:
+        if old is None:
+            os.environ.pop("EMBER_CUDA_GEMM", None)
+        else:
+            os.environ["EMBER_CUDA_GEMM"] = old
+    del ea, eb
     free_all(torch)
 
 
@@ -320,9 +353,11 @@ def main():
         torch = None
     print(f"GPU: {ember.cuda.get_device_name(0)}; torch {torch.__version__ if torch else '-'}", flush=True)
     t0 = time.perf_counter()
+    # The wgmma path runs last: if its first run hangs, the timeout costs no other case.
     for name, fn, arg in [("bandwidth", case_bandwidth, reps), ("matmul", case_matmul, reps),
                           ("conv2d", case_conv, reps), ("norm/softmax", case_norm_softmax, reps),
-                          ("examples", case_examples, 2 if quick else 3)]:
+                          ("examples", case_examples, 2 if quick else 3),
+                          ("matmul paths", case_matmul_paths, reps)]:
         print(f"== {name}", flush=True)
         try:
             fn(torch, arg)

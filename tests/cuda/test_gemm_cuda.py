@@ -298,3 +298,183 @@ def test_mixed_device_errors():
             fn()
         msg = str(e.value)
         assert "cpu" in msg and "cuda" in msg, msg
+
+
+# ---------------------------------------------------------------- Hopper wgmma path
+# float16/bfloat16 on an sm_90 GPU may run gemm_wgmma_cuda.cu (TMA + wgmma) instead of the
+# mma.sync tile GEMM. EMBER_CUDA_GEMM picks the path per call: "mma", "wgmma" (falls
+# back silently when a call does not qualify), "wgmma_strict" (raises instead: proves the
+# wgmma kernel ran). Each case runs both paths and compares them with a float64 reference.
+
+HALVES = [F16, BF16]
+_WGMMA = {}
+
+
+def _on_path(monkeypatch, path, fn):
+    monkeypatch.setenv("EMBER_CUDA_GEMM", path)
+    try:
+        return fn()
+    finally:
+        monkeypatch.delenv("EMBER_CUDA_GEMM", raising=False)
+
+
+def _need_wgmma(monkeypatch):
+    """Skips unless the GPU is compute capability 9.0; fails when it is and the wgmma
+    path still cannot run (sm_90a kernels missing from the build, probe failed...)."""
+    if DRY:
+        return
+    if "why" not in _WGMMA:
+        x = on_dev(rnd((64, 64), 60), BF16)
+        try:
+            _on_path(monkeypatch, "wgmma_strict", lambda: (x @ x).cpu())
+            _WGMMA["why"] = None
+        except RuntimeError as e:
+            _WGMMA["why"] = str(e)
+    why = _WGMMA["why"]
+    if why is not None:
+        if "compute capability" in why:
+            pytest.skip(f"no Hopper GPU: {why}")
+        pytest.fail(f"the wgmma GEMM path cannot run on this GPU: {why}")
+
+
+def _both_paths(monkeypatch, fn, dtype, ref, K, strict=True):
+    """fn() on the wgmma path and on the mma path: each against ref, and against each other."""
+    _need_wgmma(monkeypatch)
+    wg = _on_path(monkeypatch, "wgmma_strict" if strict else "wgmma", fn)
+    mm = _on_path(monkeypatch, "mma", fn)
+    check(wg, ref, dtype, K)
+    check(mm, ref, dtype, K)
+    r = RTOL[dtype]
+    np.testing.assert_allclose(host64(wg), host64(mm), rtol=r, atol=r * math.sqrt(max(K, 1)))
+    return wg
+
+
+def _operand(arr, dtype, transposed):
+    """arr on the device, row-major, or as the transpose of a row-major array (unit stride
+    along the other dim)."""
+    return on_dev(arr.T, dtype).mT if transposed else on_dev(arr, dtype)
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+@pytest.mark.parametrize("ta", [False, True], ids=["a_row", "a_col"])
+@pytest.mark.parametrize("tb", [False, True], ids=["b_nmajor", "b_kmajor"])
+@pytest.mark.parametrize("mkn", [(128, 64, 256), (300, 200, 520), (129, 72, 257), (1, 8, 8), (70, 1032, 1000),
+                                 (257, 8, 129), (64, 136, 24)], ids=lambda s: "x".join(map(str, s)))
+def test_wgmma_matmul(monkeypatch, dtype, ta, tb, mkn):
+    # M, N, K off the 128 x 256 x 64 tile; K = 1032 runs the 4-stage ring several rounds;
+    # N = 129 / 257 take the epilogue's scalar stores (rows not 16-byte aligned)
+    M, K, N = mkn
+    if (ta and M % 8) or (not ta and K % 8) or (tb and K % 8) or (not tb and N % 8):
+        pytest.skip("rows not 16-byte aligned: not a wgmma layout")
+    A, B = rnd((M, K), 61), rnd((K, N), 62)
+    a, b = _operand(A, dtype, ta), _operand(B, dtype, tb)
+    _both_paths(monkeypatch, lambda: a @ b, dtype, rounded(A, dtype) @ rounded(B, dtype), K)
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+def test_wgmma_falls_back(monkeypatch, dtype):
+    # K = 100: 200-byte rows, no TMA; "wgmma" falls back silently, "wgmma_strict" raises
+    _need_wgmma(monkeypatch)
+    A, B = rnd((40, 100), 63), rnd((100, 56), 64)
+    a, b = on_dev(A, dtype), on_dev(B, dtype)
+    check(_on_path(monkeypatch, "wgmma", lambda: a @ b), rounded(A, dtype) @ rounded(B, dtype), dtype, 100)
+    if not DRY:
+        with pytest.raises(RuntimeError, match="wgmma_strict"):
+            _on_path(monkeypatch, "wgmma_strict", lambda: a @ b)
+        with pytest.raises(ValueError, match="EMBER_CUDA_GEMM"):
+            _on_path(monkeypatch, "fast", lambda: a @ b)
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+@pytest.mark.parametrize("sa,sb", [((3, 130, 72), (72, 264)), ((4, 65, 136), (4, 136, 296)),
+                                   ((2, 1, 96, 40), (3, 40, 16)), ((200, 64), (5, 64, 48))], ids=str)
+def test_wgmma_batched(monkeypatch, dtype, sa, sb):
+    # batched, and one operand broadcast over the batch (batch stride 0)
+    A, B = rnd(sa, 65), rnd(sb, 66)
+    a, b = on_dev(A, dtype), on_dev(B, dtype)
+    _both_paths(monkeypatch, lambda: a @ b, dtype, np.matmul(rounded(A, dtype), rounded(B, dtype)), sa[-1])
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+def test_wgmma_bmm_expanded(monkeypatch, dtype):
+    A, B = rnd((1, 72, 48), 67), rnd((6, 48, 264), 68)
+    a = on_dev(A, dtype).expand(6, 72, 48)
+    b = on_dev(B, dtype)
+    ref = np.matmul(np.broadcast_to(rounded(A, dtype), (6, 72, 48)), rounded(B, dtype))
+    _both_paths(monkeypatch, lambda: ember.bmm(a, b), dtype, ref, 48)
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_wgmma_linear(monkeypatch, dtype, with_bias):
+    # the linear layout: weight (N, K) row-major, i.e. B K-major
+    X, W, bb = rnd((2, 150, 200), 69), rnd((300, 200), 70), rnd(300, 71)
+    x, w = on_dev(X, dtype), on_dev(W, dtype)
+    bias = on_dev(bb, dtype) if with_bias else None
+    ref = rounded(X, dtype) @ rounded(W, dtype).T + (rounded(bb, dtype) if with_bias else 0)
+    _both_paths(monkeypatch, lambda: ember.nn.functional.linear(x, w, bias), dtype, ref, 200)
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+def test_wgmma_addmm(monkeypatch, dtype):
+    I1, I2, A, B = rnd(264, 72), rnd((136, 264), 73), rnd((136, 88), 74), rnd((88, 264), 75)
+    a, b = on_dev(A, dtype), on_dev(B, dtype)
+    Ar, Br = rounded(A, dtype), rounded(B, dtype)
+    for inp in (I1, I2):
+        i = on_dev(inp, dtype)
+        _both_paths(monkeypatch, lambda: ember.addmm(i, a, b, beta=0.5, alpha=2.0), dtype,
+                    0.5 * rounded(inp, dtype) + 2.0 * (Ar @ Br), 88)
+
+
+@pytest.mark.parametrize("dtype", HALVES, ids=str)
+def test_wgmma_grads(monkeypatch, dtype):
+    # backward runs matmuls on transposed views: "wgmma" (non-strict) takes what qualifies
+    X, W, b, G = (rounded(rnd(s, 80 + i), dtype) for i, s in enumerate([(3, 40, 64), (96, 64), (96,), (3, 40, 96)]))
+    _need_wgmma(monkeypatch)
+    res = {}
+    for key, dt, dev, path in (("wg", dtype, DEV, "wgmma"), ("mma", dtype, DEV, "mma"), ("ref", F64, "cpu", "mma")):
+        x, w, bb = (ember.tensor(np.ascontiguousarray(v)).to(dt).to(dev).requires_grad_(True) for v in (X, W, b))
+
+        def step():
+            y = ember.nn.functional.linear(x, w, bb)
+            y.backward(ember.tensor(G).to(dt).to(dev))
+            return y
+
+        y = _on_path(monkeypatch, path, step)
+        res[key] = (y, x.grad, w.grad, bb.grad)
+    for g_wg, g_mma, g_ref, K in zip(res["wg"], res["mma"], res["ref"], (64, 96, 120, 120)):
+        check(g_wg, host64(g_ref), dtype, K)
+        check(g_mma, host64(g_ref), dtype, K)
+
+
+def test_wgmma_large_bf16(monkeypatch):
+    # 4096^3 bfloat16 (the benchmark case): wgmma vs mma everywhere, vs float64 on 64 rows
+    if DRY:
+        pytest.skip("too slow on the CPU")
+    n = 4096
+    A, B = rnd((n, n), 90), rnd((n, n), 91)
+    a, b = on_dev(A, BF16), on_dev(B, BF16)
+    _need_wgmma(monkeypatch)
+    wg = _on_path(monkeypatch, "wgmma_strict", lambda: a @ b)
+    mm = _on_path(monkeypatch, "mma", lambda: a @ b)
+    r = RTOL[BF16]
+    w64 = host64(wg)
+    np.testing.assert_allclose(w64, host64(mm), rtol=r, atol=r * math.sqrt(n))
+    np.testing.assert_allclose(w64[:64], rounded(A[:64], BF16) @ rounded(B, BF16), rtol=r, atol=r * math.sqrt(n))
+
+
+def test_wgmma_matches_torch(monkeypatch):
+    try:
+        import torch
+    except ImportError:
+        pytest.skip("torch is not installed")
+    if DRY or not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA")
+    A, B, b = rnd((3, 77, 96), 92), rnd((96, 72), 93), rnd(72, 94)
+    ta, tb, tbias = (torch.as_tensor(v).to(torch.bfloat16).cuda() for v in (A, B, b))
+    tref = (ta @ tb).double().cpu().numpy()
+    tlin = torch.nn.functional.linear(ta, tb.T.contiguous(), tbias).double().cpu().numpy()
+    ea, eb, ebias = on_dev(A, BF16), on_dev(B, BF16), on_dev(b, BF16)
+    ew = on_dev(B.T, BF16)
+    _both_paths(monkeypatch, lambda: ea @ eb, BF16, tref, 96)
+    _both_paths(monkeypatch, lambda: ember.nn.functional.linear(ea, ew, ebias), BF16, tlin, 96)

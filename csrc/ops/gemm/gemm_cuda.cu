@@ -10,7 +10,14 @@
 // float64: FMA. When the output has too few tiles to fill the GPU and K is long, K is
 // split across blocks (float / double partials in a workspace, then a reduce kernel that
 // applies the epilogue). Integer dtypes: a 16 x 16 shared-memory tiled kernel.
+// Hopper: float16/bfloat16 calls may go to the wgmma path instead (gemm_wgmma_cuda.cu,
+// chosen by EMBER_CUDA_GEMM, see wgmma_dispatch below).
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+
 #include "ops/gemm/gemm_cuda.h"
+#include "ops/gemm/gemm_wgmma_cuda.h"
 #include "ops/gemm/mma_tile.cuh"
 
 namespace ember {
@@ -171,6 +178,62 @@ void gemm_int(const Array& c, const Array& a, const Array& b, const GemmCudaDesc
   }
 }
 
+// ---------------------------------------------------------------- Hopper wgmma path
+
+// EMBER_CUDA_GEMM (read on every call): "mma" always takes the mma.sync path above;
+// "wgmma" takes the wgmma path whenever the call qualifies (layout, alignment, an sm_90
+// GPU with the sm_90a kernels in the build) and falls back silently otherwise;
+// "wgmma_strict" (tests) does the same but raises when a call does not qualify;
+// "auto" (the default when EMBER_CUDA_GEMM_AUTO_WGMMA=1): wgmma where it qualifies and
+// the mma path would not split K (the wgmma kernel has no split-K). Until the wgmma
+// kernel has passed its tests on a GPU, unset means "mma": a first-run bug there must
+// not take every float16/bfloat16 matmul down with it.
+enum class GemmPath { Auto, Mma, Wgmma, WgmmaStrict };
+GemmPath gemm_path() {
+  const char* s = std::getenv("EMBER_CUDA_GEMM");
+  if (!s || !*s) {
+    const char* on = std::getenv("EMBER_CUDA_GEMM_AUTO_WGMMA");
+    return on && std::strcmp(on, "1") == 0 ? GemmPath::Auto : GemmPath::Mma;
+  }
+  if (std::strcmp(s, "auto") == 0) return GemmPath::Auto;
+  if (std::strcmp(s, "mma") == 0) return GemmPath::Mma;
+  if (std::strcmp(s, "wgmma") == 0) return GemmPath::Wgmma;
+  if (std::strcmp(s, "wgmma_strict") == 0) return GemmPath::WgmmaStrict;
+  EMBER_CHECK(false, Value, "[matmul] EMBER_CUDA_GEMM must be auto, mma, wgmma or wgmma_strict, got '", s, "'");
+  return GemmPath::Auto;
+}
+
+// The wgmma kernel through the kernel table (null when gemm_wgmma_cuda.cu is not in this
+// build: then every call takes the mma path).
+cuda_kernels::gemm_wgmma_fn wgmma_kernel() {
+  static const cuda_kernels::gemm_wgmma_fn fn = []() -> cuda_kernels::gemm_wgmma_fn {
+    try {
+      return reinterpret_cast<cuda_kernels::gemm_wgmma_fn>(cuda::find_kernel("gemm_wgmma", "matmul"));
+    } catch (const std::exception&) {
+      return nullptr;
+    }
+  }();
+  return fn;
+}
+
+// True when the wgmma path ran the call (float16 / bfloat16 only).
+bool wgmma_dispatch(const Array& c, const Array& a, const Array& b, const Array* bias, const GemmCudaDesc& d,
+                    const char* op) {
+  const GemmPath path = gemm_path();
+  if (path == GemmPath::Mma) return false;
+  if (path == GemmPath::Auto) {
+    int64_t kchunk = 0;
+    const int64_t tiles = ((d.M + 127) / 128) * ((d.N + 127) / 128) * d.batch;
+    if (mma::choose_splits(tiles, d.K, Tile<Half>::BK, kchunk) > 1) return false;
+  }
+  const char* why = "gemm_wgmma_cuda.cu is not in this build";
+  const auto fn = wgmma_kernel();
+  if (fn && fn(c, a, b, bias, d, &why)) return true;
+  EMBER_CHECK(path != GemmPath::WgmmaStrict, Runtime, "[", op,
+              "] EMBER_CUDA_GEMM=wgmma_strict: the wgmma path did not take this call: ", why);
+  return false;
+}
+
 void gemm_strided_cuda(const Array& c, const Array& a, const Array& b, const Array* bias, const GemmCudaDesc& d) {
   const char* op = "matmul";
   EMBER_CHECK(c.device().is_cuda() && a.device() == c.device() && b.device() == c.device() &&
@@ -182,8 +245,12 @@ void gemm_strided_cuda(const Array& c, const Array& a, const Array& b, const Arr
   cuda::DeviceGuard g(c.device().index, op);
   if (d.M <= 0 || d.N <= 0 || d.batch <= 0) return;
   switch (c.dtype()) {
-    case DType::Float16: gemm_float<Half, Kind::Tc16>(c, a, b, bias, d, op); break;
-    case DType::BFloat16: gemm_float<BFloat16, Kind::Tc16>(c, a, b, bias, d, op); break;
+    case DType::Float16:
+      if (!wgmma_dispatch(c, a, b, bias, d, op)) gemm_float<Half, Kind::Tc16>(c, a, b, bias, d, op);
+      break;
+    case DType::BFloat16:
+      if (!wgmma_dispatch(c, a, b, bias, d, op)) gemm_float<BFloat16, Kind::Tc16>(c, a, b, bias, d, op);
+      break;
     case DType::Float32:
       if (d.allow_tf32)
         gemm_float<float, Kind::Tf32>(c, a, b, bias, d, op);
