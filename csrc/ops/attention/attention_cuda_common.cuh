@@ -16,9 +16,15 @@
 #include "attention.h"
 #include "core/cuda_utils.cuh"
 #include "core/philox.h"
+#include "core/cuda_math.cuh"
 
 namespace ember {
 namespace attention_cuda {
+
+using dmath::neg_inf;
+using dmath::pos_inf;
+using dmath::dexp;
+using dmath::dlog;
 
 using attention_detail::Params;
 
@@ -28,20 +34,6 @@ constexpr int kWarps = 4;
 constexpr int kThreads = kWarps * 32;
 constexpr int kRW = kBQ / kWarps;  // rows (keys) per warp: 8
 constexpr unsigned kFull = 0xffffffffu;
-
-template <class T>
-__device__ __forceinline__ T neg_inf() {
-  return -std::numeric_limits<T>::infinity();
-}
-template <class T>
-__device__ __forceinline__ T pos_inf() {
-  return std::numeric_limits<T>::infinity();
-}
-
-__device__ __forceinline__ float dexp(float x) { return expf(x); }
-__device__ __forceinline__ double dexp(double x) { return exp(x); }
-__device__ __forceinline__ float dlog(float x) { return logf(x); }
-__device__ __forceinline__ double dlog(double x) { return log(x); }
 
 template <class T>
 __device__ __forceinline__ T warp_max(T v) {

@@ -26,38 +26,27 @@
 
 #include "core/cuda_utils.cuh"
 #include "ctc_cuda.h"
+#include "core/cuda_math.cuh"
 
 namespace ember {
 namespace {
+
+using dmath::dexp;
+using dmath::dlog1p;
+using dmath::dabs;
+using dmath::neg_inf;
+using dmath::pos_inf;
+using dmath::qnan;
 
 constexpr int kSeqThreads = 512;   // most threads across one sample's positions
 constexpr int kGradThreads = 256;  // threads of a gradient row block
 enum : int32_t { kStateCompute = 0, kStateZero = 1, kStateNaN = 2 };
 
-template <class A>
-__device__ __forceinline__ A ninf() {
-  return -std::numeric_limits<A>::infinity();
-}
-template <class A>
-__device__ __forceinline__ A pinf() {
-  return std::numeric_limits<A>::infinity();
-}
-template <class A>
-__device__ __forceinline__ A qnan() {
-  return std::numeric_limits<A>::quiet_NaN();
-}
-__device__ __forceinline__ float dexp(float v) { return expf(v); }
-__device__ __forceinline__ double dexp(double v) { return exp(v); }
-__device__ __forceinline__ float dlog1p(float v) { return log1pf(v); }
-__device__ __forceinline__ double dlog1p(double v) { return log1p(v); }
-__device__ __forceinline__ float dabs(float v) { return fabsf(v); }
-__device__ __forceinline__ double dabs(double v) { return fabs(v); }
-
 // ctc_cpu.cpp's log_add: log(exp(a) + exp(b)), -inf as the identity.
 template <class A>
 __device__ __forceinline__ A log_add(A a, A b) {
-  if (a == ninf<A>()) return b;
-  if (b == ninf<A>()) return a;
+  if (a == neg_inf<A>()) return b;
+  if (b == neg_inf<A>()) return a;
   const A m = a < b ? b : a;  // std::max(a, b), NaN behaviour included
   return m + dlog1p(dexp(-dabs(a - b)));
 }
@@ -131,7 +120,7 @@ __global__ void __launch_bounds__(kSeqThreads) ctc_alpha(const T* __restrict__ l
   const bool ok = load_seq(d, n, q);
   const int64_t Lmax = d.Lmax, slab = d.T * Lmax;
   T* lan = la + n * slab;
-  const T NINF = ninf<T>();
+  const T NINF = neg_inf<T>();
   if (!ok) {  // uniform over the block
     for (int64_t i = threadIdx.x; i < slab; i += blockDim.x) lan[i] = qnan<T>();
     if (threadIdx.x == 0) nll[n] = qnan<T>();
@@ -140,7 +129,7 @@ __global__ void __launch_bounds__(kSeqThreads) ctc_alpha(const T* __restrict__ l
   const int64_t Tn = q.Tn, L = q.L;
   for (int64_t i = Tn * Lmax + threadIdx.x; i < slab; i += blockDim.x) lan[i] = NINF;  // steps past Tn
   if (Tn == 0) {
-    if (threadIdx.x == 0) nll[n] = q.tl == 0 ? T(0) : pinf<T>();
+    if (threadIdx.x == 0) nll[n] = q.tl == 0 ? T(0) : pos_inf<T>();
     return;
   }
   const int64_t NC = d.N * d.C;
@@ -224,7 +213,7 @@ __global__ void __launch_bounds__(kSeqThreads) ctc_beta(const T* __restrict__ lp
     nxt[s] = static_cast<int32_t>(nx);
     first[s] = f;
   }
-  const T NINF = ninf<T>();
+  const T NINF = neg_inf<T>();
   const int64_t NC = d.N * d.C;
   const T* lp0 = lp + n * d.C;
   T* bn = beta + n * d.T * Lmax;
@@ -267,7 +256,7 @@ __global__ void __launch_bounds__(kGradThreads) ctc_grad(T* __restrict__ out, co
                                                           const int32_t* __restrict__ link,
                                                           const int32_t* __restrict__ state, Dims d) {
   const int64_t rows = d.T * d.N, C = d.C, Lmax = d.Lmax;
-  const T NINF = ninf<T>();
+  const T NINF = neg_inf<T>();
   // Every branch below depends on the row only, so each is uniform over the block.
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
     const int64_t t = r / d.N, n = r - t * d.N;

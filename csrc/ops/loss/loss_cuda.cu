@@ -20,29 +20,21 @@
 #include "core/cuda_utils.cuh"
 #include "loss_cuda.h"
 #include "ops/reduce/reduce_cuda.cuh"
+#include "core/cuda_math.cuh"
 
 namespace ember {
 namespace {
+
+using dmath::dexp;
+using dmath::dlog;
+using dmath::neg_inf;
+using dmath::qnan;
 
 using cuda_reduce::block_reduce;
 using cuda_reduce::warp_reduce;
 
 constexpr int64_t kWarpRowMax = 512;
 constexpr int kReduceBlocks = 256;
-
-__device__ __forceinline__ float dexp(float v) { return expf(v); }
-__device__ __forceinline__ double dexp(double v) { return exp(v); }
-__device__ __forceinline__ float dlog(float v) { return logf(v); }
-__device__ __forceinline__ double dlog(double v) { return log(v); }
-
-template <class A>
-__device__ __forceinline__ A ninf() {
-  return -std::numeric_limits<A>::infinity();
-}
-template <class A>
-__device__ __forceinline__ A qnan() {
-  return std::numeric_limits<A>::quiet_NaN();
-}
 
 // Online log-sum-exp state plus the label-smoothing sums.
 template <class A>
@@ -55,7 +47,7 @@ __device__ __forceinline__ void acc_push(Acc<A>& a, A v) {
   if (v > a.m) {
     a.s = a.s * dexp(a.m - v) + A(1);  // m = -inf: exp(-inf) = 0
     a.m = v;
-  } else if (v != ninf<A>()) {  // a NaN lands here and poisons s
+  } else if (v != neg_inf<A>()) {  // a NaN lands here and poisons s
     a.s += dexp(v - a.m);
   }
 }
@@ -65,7 +57,7 @@ struct AccF {
   __device__ __forceinline__ Acc<A> operator()(const Acc<A>& a, const Acc<A>& b) const {
     Acc<A> r;
     r.m = a.m > b.m ? a.m : b.m;
-    if (r.m == ninf<A>())
+    if (r.m == neg_inf<A>())
       r.s = a.s + b.s;
     else
       r.s = a.s * dexp(a.m - r.m) + b.s * dexp(b.m - r.m);
@@ -112,7 +104,7 @@ __global__ void __launch_bounds__(cuda::kThreads) ce_fwd_rows(const T* __restric
   for (int64_t row = static_cast<int64_t>(blockIdx.x) * kRows + team; row < N;
        row += static_cast<int64_t>(gridDim.x) * kRows) {
     const T* xr = x + row * C;
-    Acc<A> a{ninf<A>(), A(0), A(0), A(0)};
+    Acc<A> a{neg_inf<A>(), A(0), A(0), A(0)};
     for (int64_t c = lane; c < C; c += TEAM) {
       const A v = DevCvt<T>::load(xr[c]);
       acc_push(a, v);
@@ -151,7 +143,7 @@ __global__ void ce_fwd_spatial(const T* __restrict__ x, const int64_t* __restric
   for (int64_t j = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; j < total; j += step) {
     const int64_t n = j / S, s = j - n * S;
     const T* xp = x + n * C * S + s;
-    Acc<A> a{ninf<A>(), A(0), A(0), A(0)};
+    Acc<A> a{neg_inf<A>(), A(0), A(0), A(0)};
     for (int64_t c = 0; c < C; ++c) {
       const A v = DevCvt<T>::load(xp[c * S]);
       acc_push(a, v);

@@ -33,9 +33,14 @@
 #include "core/cuda_utils.cuh"
 #include "reduce_cuda.cuh"
 #include "reduce_plan.h"
+#include "core/cuda_math.cuh"
 
 namespace ember {
 namespace reduce_cuda {
+
+using dmath::dexp;
+using dmath::dlog;
+using dmath::dsqrt;
 
 struct DevPlan {
   int nk = 0, nr = 0;
@@ -393,12 +398,6 @@ template <> struct IsFloatLike<double> { static constexpr bool value = true; };
 template <> struct IsFloatLike<Half> { static constexpr bool value = true; };
 template <> struct IsFloatLike<BFloat16> { static constexpr bool value = true; };
 
-__device__ __forceinline__ float dexp(float x) { return expf(x); }
-__device__ __forceinline__ double dexp(double x) { return exp(x); }
-__device__ __forceinline__ float dlog(float x) { return logf(x); }
-__device__ __forceinline__ double dlog(double x) { return log(x); }
-__device__ __forceinline__ float dsqrt(float x) { return sqrtf(x); }
-__device__ __forceinline__ double dsqrt(double x) { return sqrt(x); }
 __device__ __forceinline__ float dpow(float x, float y) { return powf(x, y); }
 __device__ __forceinline__ double dpow(double x, double y) { return pow(x, y); }
 template <class C> __device__ __forceinline__ C dinf() { return static_cast<C>(INFINITY); }

@@ -20,17 +20,17 @@
 #include "core/cuda_utils.cuh"
 #include "ops/reduce/reduce_cuda.cuh"
 #include "softmax_cuda.h"
+#include "core/cuda_math.cuh"
 
 namespace ember {
 namespace softmax_cuda {
 namespace {
 
+using dmath::dexp;
+using dmath::dlog;
+
 namespace cr = cuda_reduce;
 
-__device__ __forceinline__ float dexp(float x) { return expf(x); }
-__device__ __forceinline__ double dexp(double x) { return exp(x); }
-__device__ __forceinline__ float dlog(float x) { return logf(x); }
-__device__ __forceinline__ double dlog(double x) { return log(x); }
 template <class C> __device__ __forceinline__ C dinf() { return static_cast<C>(INFINITY); }
 
 // Online (max, sum of exp(x - max)). m never holds NaN; a NaN or +inf input makes s NaN
