@@ -80,10 +80,37 @@ Array to_nhwc(const Array& a, int64_t N, int64_t C, int64_t P, const char* op) {
 
 // ---------------------------------------------------------------- loaders
 
+// The tile load of a K-major gather loader (the forward's and the input gradient's A):
+// Derived::at(i, k, kend) gives element k of the thread's i-th row or null (padding,
+// past the end). With vec (the channels per group a multiple of VEC), a chunk stays
+// inside one tap: one predicated 16-byte cp.async; else element by element.
+template <class Derived, class T>
+struct GatherLoad {
+  __device__ __forceinline__ void load(T* tile, int64_t k0, int64_t kend) const {
+    using Tl = Tile<T>;
+    const Derived& d = static_cast<const Derived&>(*this);
+#pragma unroll
+    for (int i = 0; i < Tl::CHUNKS; ++i) {
+      int r, kk, off;
+      Tl::template chunk<true>(static_cast<int>(threadIdx.x) + i * Tl::THREADS, r, kk, off);
+      if (d.vec) {
+        const T* src = d.at(i, k0 + kk, kend);
+        cp_async16(tile + off, src ? src : d.base(), src != nullptr);
+      } else {
+#pragma unroll 1
+        for (int j = 0; j < Tl::VEC; ++j) {
+          const T* src = d.at(i, k0 + kk + j, kend);
+          tile[off + j] = src ? *src : T{};
+        }
+      }
+    }
+  }
+};
+
 // A of the forward: row m = (n, oh, ow) of the output, k = (kh, kw, c) with c < Cg of
 // group `batch`; reads x in NHWC. K-major. The thread's two rows are decoded once per block.
 template <class T>
-struct FwdIm2colLoader {
+struct FwdIm2colLoader : GatherLoad<FwdIm2colLoader<T>, T> {
   static constexpr bool kKMajor = true;
   using Tl = Tile<T>;
   const T* x;
@@ -117,30 +144,14 @@ struct FwdIm2colLoader {
     if (ih < 0 || ih >= H || iw < 0 || iw >= W) return nullptr;
     return x + ((img_[i] * H + ih) * W + iw) * C + coff_ + c;
   }
-  __device__ __forceinline__ void load(T* tile, int64_t k0, int64_t kend) const {
-#pragma unroll
-    for (int i = 0; i < Tl::CHUNKS; ++i) {
-      int r, kk, off;
-      Tl::template chunk<true>(static_cast<int>(threadIdx.x) + i * Tl::THREADS, r, kk, off);
-      if (vec) {  // Cg % VEC == 0: the chunk stays inside one tap
-        const T* src = at(i, k0 + kk, kend);
-        cp_async16(tile + off, src ? src : x, src != nullptr);
-      } else {
-#pragma unroll 1
-        for (int j = 0; j < Tl::VEC; ++j) {
-          const T* src = at(i, k0 + kk + j, kend);
-          tile[off + j] = src ? *src : T{};
-        }
-      }
-    }
-  }
+  __device__ __forceinline__ const T* base() const { return x; }
 };
 
 // A of the input gradient: row m = (n, ih, iw) of the input, k = (kh, kw, o) with o < Og
 // of group `batch`; reads gy in NHWC (N, Ho, Wo, O). Tap (kh, kw) reaches output pixel
 // oh = (ih + pt - kh*dh) / sh when that is a whole number in range (same for w).
 template <class T>
-struct DgradLoader {
+struct DgradLoader : GatherLoad<DgradLoader<T>, T> {
   static constexpr bool kKMajor = true;
   using Tl = Tile<T>;
   const T* gy;
@@ -175,23 +186,7 @@ struct DgradLoader {
     if (oh * sh != hn || ow * sw != wn || oh >= Ho || ow >= Wo) return nullptr;
     return gy + ((img_[i] * Ho + oh) * Wo + ow) * O + ooff_ + o;
   }
-  __device__ __forceinline__ void load(T* tile, int64_t k0, int64_t kend) const {
-#pragma unroll
-    for (int i = 0; i < Tl::CHUNKS; ++i) {
-      int r, kk, off;
-      Tl::template chunk<true>(static_cast<int>(threadIdx.x) + i * Tl::THREADS, r, kk, off);
-      if (vec) {  // Og % VEC == 0: the chunk stays inside one tap
-        const T* src = at(i, k0 + kk, kend);
-        cp_async16(tile + off, src ? src : gy, src != nullptr);
-      } else {
-#pragma unroll 1
-        for (int j = 0; j < Tl::VEC; ++j) {
-          const T* src = at(i, k0 + kk + j, kend);
-          tile[off + j] = src ? *src : T{};
-        }
-      }
-    }
-  }
+  __device__ __forceinline__ const T* base() const { return gy; }
 };
 
 // B of the weight gradient, MN-major: column j = (kh, kw, c) with c < Cg of group `batch`,
