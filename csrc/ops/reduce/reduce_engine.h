@@ -10,6 +10,9 @@
 //       j < m: steps of a reduction over an outer dim
 //   void combine(acc_t& a, const acc_t& b) const;   b covers later indices than a
 //   void finish(int64_t o, const acc_t&) const;     writes output element o
+// acc_t must be trivially copyable and destructible (the schedules keep
+// accumulators in byte buffers), and accumulators never alias the input or the
+// outputs (the typed pieces below tell the compiler so with __restrict).
 //
 // Three schedules, picked from the plan (reduce_plan.h):
 //  * columns: the innermost kept dim is contiguous and the reduction is over
@@ -21,9 +24,23 @@
 //    reduce range run by run (contiguous runs hit the SIMD kernels);
 //  * split: few outputs, long reductions -> threads split each reduce range and
 //    partial results combine in index order (deterministic for a thread count).
+//
+// Code size: the schedules (block sizes, thread splits, partial buffers) are
+// written once, in reduce_engine.cpp, and reach the Op through a small table of
+// function pointers (OpTable, one constant per Op) that handles accumulators as
+// bytes. Per Op there remain only small typed pieces, each called once per block
+// or thread chunk: the walk of a column block through rows(), init/combine/finish
+// over a block of accumulators, and the per-output loop (init, walk, finish
+// inline), so small reductions pay no indirect call per output or per run.
+// Combine order is that of the typed schedules before: results are bit-identical.
+// The column walk is told that its accumulators are 16-byte aligned and alias
+// nothing, so GCC vectorises / unroll-and-jams the generic rows() loops in both
+// column branches alike (Ops whose fold is branchy give rows() a branch-free or
+// hand-picked loop: ArgOp, LogicalOp).
 #pragma once
 #include <algorithm>
-#include <memory>
+#include <new>
+#include <type_traits>
 
 #include "core/parallel.h"
 #include "reduce_plan.h"
@@ -38,6 +55,8 @@ inline void walk_runs(const ReducePlan& p, const T* in, int64_t rb, int64_t re, 
   const int64_t inner = p.rshape[last], istride = p.rstride[last];
   int64_t cnt[kMaxDims], rem = rb;
   const T* ptr = in;
+  // unroll 1: at -O3 GCC peels these dim loops kMaxDims times in every Op's copy.
+#pragma GCC unroll 1
   for (int d = last; d >= 0; --d) {
     cnt[d] = rem % p.rshape[d];
     rem /= p.rshape[d];
@@ -51,6 +70,7 @@ inline void walk_runs(const ReducePlan& p, const T* in, int64_t rb, int64_t re, 
     if (pos >= re) break;
     ptr -= cnt[last] * istride;
     cnt[last] = 0;
+#pragma GCC unroll 1
     for (int d = last - 1; d >= 0; --d) {
       ++cnt[d];
       ptr += p.rstride[d];
@@ -75,6 +95,7 @@ inline void reduce_walk(const ReducePlan& p, const Op& op, typename Op::acc_t& a
 // Input offset (elements) of output o, from the kept dims.
 inline int64_t kept_offset(const ReducePlan& p, int64_t o) {
   int64_t off = 0;
+#pragma GCC unroll 1
   for (int d = p.nk - 1; d >= 0; --d) {
     off += (o % p.kshape[d]) * p.kstride[d];
     o /= p.kshape[d];
@@ -82,103 +103,106 @@ inline int64_t kept_offset(const ReducePlan& p, int64_t o) {
   return off;
 }
 
-// Folds reduce indices [rb, re) of column block `in` (m contiguous columns) into acc.
-template <class Op>
-inline void cols_range(const ReducePlan& p, const Op& op, typename Op::acc_t* acc, const typename Op::in_t* in,
-                       int64_t m, int64_t rb, int64_t re) {
-  if (rb >= re) return;
-  // Every reduce index is one input row of m contiguous elements.
-  walk_runs(p, in, rb, re, [&](const typename Op::in_t* ptr, int64_t s, int64_t n, int64_t pos) {
-    op.rows(acc, ptr, s, n, m, pos);
-  });
-}
+namespace reduce_detail {
 
+// One Op seen through untyped pointers: `op` is the const Op*, `base` the input's
+// first element (in_t), accumulators are arrays of acc_size-byte acc_t.
+struct OpTable {
+  using ColsFn = void (*)(const void* op, const ReducePlan& p, void* acc, const void* in, int64_t m, int64_t rb,
+                          int64_t re);
+  int64_t acc_size, in_size;
+  // acc[j] = init(), j < n
+  void (*init)(const void* op, void* acc, int64_t n);
+  // Outputs [ob, oe): each folds reduce indices [rb, re) from init(), then
+  // finish(o) when part is null, else stores the partial in part[o - ob].
+  void (*outputs)(const void* op, const ReducePlan& p, const void* base, int64_t ob, int64_t oe, int64_t rb,
+                  int64_t re, void* part);
+  // Folds reduce indices [rb, re) of the column block at `in` (m contiguous
+  // columns; each reduce index is one input row of them) into acc[j], j < m,
+  // through Op::rows, run by run (kCols ops; null otherwise). acc is
+  // kAccAlign-aligned.
+  ColsFn cols;
+  // combine(a[j], b[j]), j < n
+  void (*combine)(const void* op, void* a, const void* b, int64_t n);
+  // finish(o0 + j, acc[j]), j < n
+  void (*finish)(const void* op, int64_t o0, const void* acc, int64_t n);
+};
+
+// Alignment (bytes) of every block of accumulators handed to OpTable::cols.
+constexpr int64_t kAccAlign = 16;
+
+// The schedules, written once (reduce_engine.cpp).
+void reduce(const ReducePlan& p, const OpTable& t, const void* op, const void* base);
+
+template <class Op> void op_init(const void* op, void* acc, int64_t n) {
+  using A = typename Op::acc_t;
+  const Op& o = *static_cast<const Op*>(op);
+  A* a = static_cast<A*>(acc);
+  for (int64_t j = 0; j < n; ++j) ::new (static_cast<void*>(a + j)) A(o.init());
+}
+// The per-output loop stays typed (init/walk/finish inline, no indirect call per
+// output); the schedule reaches it once per thread chunk.
 template <class Op>
-void reduce_columns(const ReducePlan& p, const Op& op, const typename Op::in_t* base) {
-  using acc_t = typename Op::acc_t;
-  constexpr int64_t B = std::clamp<int64_t>(32768 / static_cast<int64_t>(sizeof(acc_t)), 256, 4096);
-  const int64_t K = p.kshape[p.nk - 1];
-  // Near-equal blocks (multiples of 16 columns) rather than B, B, ..., remainder.
-  const int64_t nb0 = (K + B - 1) / B;
-  const int64_t bw = std::min(B, ((K + nb0 - 1) / nb0 + 15) / 16 * 16);
-  const int64_t nb = (K + bw - 1) / bw;
-  const int64_t tasks = (p.n_out / K) * nb;
-  const int nt = get_num_threads();
-  if (tasks < 2 * nt && nt > 1 && p.n_red >= 16 && p.n_red * std::min(K, bw) >= 65536) {
-    // Few column blocks, many rows: threads split the rows of each block (each
-    // streams contiguous memory) and their partial columns combine in row order.
-    std::unique_ptr<acc_t[]> part(new acc_t[nt * B]);
-    for (int64_t t = 0; t < tasks; ++t) {
-      int64_t row = t / nb, j0 = (t % nb) * bw, m = std::min(bw, K - j0), o0 = row * K + j0;
-      const typename Op::in_t* in = base + kept_offset(p, o0);
-      parallel_for(0, nt, 1, [&](int64_t cb, int64_t ce) {
-        for (int64_t c = cb; c < ce; ++c) {
-          acc_t* acc = part.get() + c * B;
-          for (int64_t j = 0; j < m; ++j) acc[j] = op.init();
-          cols_range(p, op, acc, in, m, p.n_red * c / nt, p.n_red * (c + 1) / nt);
-        }
-      });
-      for (int64_t j = 0; j < m; ++j) {
-        acc_t a = part[j];
-        for (int c = 1; c < nt; ++c) op.combine(a, part[c * B + j]);
-        op.finish(o0 + j, a);
-      }
-    }
-    return;
+void op_outputs(const void* op, const ReducePlan& p, const void* base, int64_t ob, int64_t oe, int64_t rb,
+                int64_t re, void* part) {
+  using A = typename Op::acc_t;
+  const Op& o = *static_cast<const Op*>(op);
+  const auto* in = static_cast<const typename Op::in_t*>(base);
+  for (int64_t i = ob; i < oe; ++i) {
+    A acc = o.init();
+    reduce_walk(p, o, acc, in + kept_offset(p, i), rb, re);
+    if (part) ::new (static_cast<void*>(static_cast<A*>(part) + (i - ob))) A(acc);
+    else o.finish(i, acc);
   }
-  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, p.n_red * std::min(K, bw)));
-  parallel_for(0, tasks, grain, [&](int64_t tb, int64_t te) {
-    std::unique_ptr<acc_t[]> acc(new acc_t[B]);
-    for (int64_t t = tb; t < te; ++t) {
-      int64_t row = t / nb, j0 = (t % nb) * bw, m = std::min(bw, K - j0);
-      int64_t o0 = row * K + j0;
-      for (int64_t j = 0; j < m; ++j) acc[j] = op.init();
-      cols_range(p, op, acc.get(), base + kept_offset(p, o0), m, 0, p.n_red);
-      for (int64_t j = 0; j < m; ++j) op.finish(o0 + j, acc[j]);
-    }
-  });
+}
+template <class Op>
+void op_cols(const void* op, const ReducePlan& p, void* __restrict acc, const void* __restrict in, int64_t m,
+             int64_t rb, int64_t re) {
+  using T = typename Op::in_t;
+  if (rb >= re) return;
+  const Op& o = *static_cast<const Op*>(op);
+  // The schedule's column blocks start kAccAlign-aligned (see reduce_engine.cpp).
+  auto* a = static_cast<typename Op::acc_t*>(__builtin_assume_aligned(acc, kAccAlign));
+  walk_runs(p, static_cast<const T*>(in), rb, re,
+            [&](const T* ptr, int64_t rs, int64_t nr, int64_t pos) { o.rows(a, ptr, rs, nr, m, pos); });
+}
+template <class Op> void op_combine(const void* op, void* a_ptr, const void* b_ptr, int64_t n) {
+  using A = typename Op::acc_t;
+  const Op& o = *static_cast<const Op*>(op);
+  A* __restrict a = static_cast<A*>(a_ptr);  // two different partial blocks
+  const A* __restrict b = static_cast<const A*>(b_ptr);
+  for (int64_t j = 0; j < n; ++j) o.combine(a[j], b[j]);
+}
+template <class Op> void op_finish(const void* op, int64_t o0, const void* acc_ptr, int64_t n) {
+  using A = typename Op::acc_t;
+  const Op& o = *static_cast<const Op*>(op);
+  const A* __restrict acc = static_cast<const A*>(acc_ptr);
+  for (int64_t j = 0; j < n; ++j) o.finish(o0 + j, acc[j]);
 }
 
+template <class Op> constexpr OpTable::ColsFn cols_fn() {
+  if constexpr (Op::kCols) return &op_cols<Op>;
+  else return nullptr;
+}
+
+// The table of one Op: a constant, built at compile time.
+template <class Op> struct OpTableOf {
+  using A = typename Op::acc_t;
+  static_assert(std::is_trivially_copyable_v<A> && std::is_trivially_destructible_v<A>,
+                "reduce accumulators live in byte buffers");
+  static_assert(alignof(A) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "accumulator over-aligned for new[]");
+  static constexpr OpTable value = {
+      static_cast<int64_t>(sizeof(A)), static_cast<int64_t>(sizeof(typename Op::in_t)),
+      &op_init<Op>, &op_outputs<Op>, cols_fn<Op>(), &op_combine<Op>, &op_finish<Op>};
+};
+
+}  // namespace reduce_detail
+
+// Runs the reduction described by `op` over the plan; `base` is the input's first element.
 template <class Op>
 void reduce_kernel(const ReducePlan& p, const Op& op, const typename Op::in_t* base) {
-  using acc_t = typename Op::acc_t;
-  if (p.n_out == 0) return;
-  const int nt = get_num_threads();
-  if constexpr (Op::kCols) {
-    if (p.nk > 0 && p.kstride[p.nk - 1] == 1 && p.kshape[p.nk - 1] >= 16 && p.nr > 0 &&
-        p.rstride[p.nr - 1] != 1) {
-      reduce_columns(p, op, base);
-      return;
-    }
-  }
-  if (p.n_out >= 2 * nt || p.n_red < 32768 || nt == 1) {
-    const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, p.n_red));
-    parallel_for(0, p.n_out, grain, [&](int64_t ob, int64_t oe) {
-      for (int64_t o = ob; o < oe; ++o) {
-        acc_t acc = op.init();
-        reduce_walk(p, op, acc, base + kept_offset(p, o), 0, p.n_red);
-        op.finish(o, acc);
-      }
-    });
-    return;
-  }
-  std::unique_ptr<acc_t[]> part(new acc_t[nt]);  // not vector: acc_t may be bool
-  for (int64_t o = 0; o < p.n_out; ++o) {
-    const typename Op::in_t* in = base + kept_offset(p, o);
-    for (int c = 0; c < nt; ++c) part[c] = op.init();
-    parallel_for(0, nt, 1, [&](int64_t cb, int64_t ce) {
-      for (int64_t c = cb; c < ce; ++c)
-        reduce_walk(p, op, part[c], in, p.n_red * c / nt, p.n_red * (c + 1) / nt);
-    });
-    acc_t acc = part[0];
-    for (int c = 1; c < nt; ++c) op.combine(acc, part[c]);
-    op.finish(o, acc);
-  }
+  reduce_detail::reduce(p, reduce_detail::OpTableOf<Op>::value, &op, base);
 }
-
-}  // namespace ember
-
-namespace ember {
 
 // Base of the simple ops: run/rows fold element by element through
 // Derived::fold(acc&, const in_t&, int64_t idx); ops with SIMD kernels shadow them.

@@ -94,6 +94,17 @@ struct ArgOp : FoldOp<ArgOp<IsMax, T>, T, ArgAcc<compute_t<T>>> {
     }
     FoldOp<ArgOp, T, Acc>::run(a, p, s, n, idx0);
   }
+  // fold() without branches: the columns schedule runs this loop over rows two at
+  // a time (unroll-and-jam), where a branchy fold stalls.
+  void rows(Acc* a, const T* p, int64_t rs, int64_t nr, int64_t m, int64_t idx0) const {
+    for (int64_t r = 0; r < nr; ++r)
+      for (int64_t j = 0; j < m; ++j) {
+        C v = ld<C>(p[r * rs + j]);
+        bool take = a[j].i < 0 || better<IsMax>(v, a[j].v);
+        a[j].v = take ? v : a[j].v;
+        a[j].i = take ? idx0 + r : a[j].i;
+      }
+  }
   void combine(Acc& a, const Acc& b) const {
     if (b.i >= 0 && (a.i < 0 || better<IsMax>(b.v, a.v))) a = b;
   }
