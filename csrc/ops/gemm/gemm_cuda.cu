@@ -184,17 +184,13 @@ void gemm_int(const Array& c, const Array& a, const Array& b, const GemmCudaDesc
 // "wgmma" takes the wgmma path whenever the call qualifies (layout, alignment, an sm_90
 // GPU with the sm_90a kernels in the build) and falls back silently otherwise;
 // "wgmma_strict" (tests) does the same but raises when a call does not qualify;
-// "auto" (the default when EMBER_CUDA_GEMM_AUTO_WGMMA=1): wgmma where it qualifies and
-// the mma path would not split K (the wgmma kernel has no split-K). Until the wgmma
-// kernel has passed its tests on a GPU, unset means "mma": a first-run bug there must
-// not take every float16/bfloat16 matmul down with it.
+// "auto": wgmma where it qualifies and the mma path would not split K (the wgmma kernel
+// has no split-K). Until the wgmma kernel has passed its tests on a GPU, unset means
+// "mma": a first-run bug there must not take every float16/bfloat16 matmul down with it.
 enum class GemmPath { Auto, Mma, Wgmma, WgmmaStrict };
 GemmPath gemm_path() {
   const char* s = std::getenv("EMBER_CUDA_GEMM");
-  if (!s || !*s) {
-    const char* on = std::getenv("EMBER_CUDA_GEMM_AUTO_WGMMA");
-    return on && std::strcmp(on, "1") == 0 ? GemmPath::Auto : GemmPath::Mma;
-  }
+  if (!s || !*s) return GemmPath::Mma;
   if (std::strcmp(s, "auto") == 0) return GemmPath::Auto;
   if (std::strcmp(s, "mma") == 0) return GemmPath::Mma;
   if (std::strcmp(s, "wgmma") == 0) return GemmPath::Wgmma;
